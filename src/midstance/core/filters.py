@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.signal import butter, filtfilt, medfilt
+
+
+@lru_cache(maxsize=64)
+def _butter(order: int, wn: float) -> tuple[np.ndarray, np.ndarray]:
+    b, a = butter(order, wn)
+    return b, a
 
 
 def nan_runs(missing: np.ndarray) -> list[tuple[int, int]]:
@@ -24,6 +32,8 @@ def fill_gaps(x: np.ndarray, max_gap: int | None = None, t: np.ndarray | None = 
     behaviour of the motion-capture truth); otherwise they stay missing. ``t`` gives sample times for
     uneven sampling."""
     a = np.array(x, dtype=float, copy=True)
+    if np.isfinite(a).all():
+        return a
     flat = a.reshape(a.shape[0], -1)
     idx = np.arange(flat.shape[0], dtype=float) if t is None else np.asarray(t, dtype=float)
     for j in range(flat.shape[1]):
@@ -50,7 +60,7 @@ def lowpass(x: np.ndarray, rate_hz: float, cutoff_hz: float, order: int = 2) -> 
     a = np.asarray(x, dtype=float)
     if cutoff_hz is None or cutoff_hz <= 0 or cutoff_hz >= 0.5 * rate_hz * 0.99:
         return a.copy()
-    b, den = butter(order, cutoff_hz / (0.5 * rate_hz))
+    b, den = _butter(order, round(cutoff_hz / (0.5 * rate_hz), 12))
     out = np.full_like(a, np.nan)
     flat_in = a.reshape(a.shape[0], -1)
     flat_out = out.reshape(out.shape[0], -1)
@@ -110,11 +120,19 @@ def derivative(x: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def interp_at(values: np.ndarray, t: np.ndarray, at: float) -> np.ndarray:
     """Linear interpolation of a (n, ...) trajectory at time ``at`` (clipped to the ends)."""
-    v = np.asarray(values, dtype=float)
-    i = int(np.clip(np.searchsorted(t, at) - 1, 0, len(t) - 2))
+    i, w = sample_weight(t, at)
+    return (1 - w) * values[i] + w * values[i + 1]
+
+
+def sample_weight(t: np.ndarray, at: float) -> tuple[int, float]:
+    """Index ``i`` and weight ``w`` with ``at ≈ (1 − w)·t[i] + w·t[i+1]`` (clipped to the ends)."""
+    n = len(t)
+    i = int(np.searchsorted(t, at)) - 1
+    i = 0 if i < 0 else (n - 2 if i > n - 2 else i)
     dt = t[i + 1] - t[i]
-    w = 0.0 if dt <= 0 else float(np.clip((at - t[i]) / dt, 0.0, 1.0))
-    return (1 - w) * v[i] + w * v[i + 1]
+    w = 0.0 if dt <= 0 else (at - t[i]) / dt
+    w = 0.0 if w < 0 else (1.0 if w > 1 else float(w))
+    return i, w
 
 
 def crossings(signal: np.ndarray, t: np.ndarray, level: float, direction: str) -> np.ndarray:

@@ -69,6 +69,8 @@ class _Keypoints:
     meta: Mapping[str, str] = field(default_factory=dict)
     #: warnings raised while importing, as (code, message); they end up in the result
     import_warnings: tuple[tuple[str, str], ...] = ()
+    #: a standing reference pose (e.g. a motion-capture static trial): point name → position
+    standing: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     _dims: ClassVar[tuple[int, ...]] = (2, 3)
 
@@ -142,9 +144,9 @@ class ImageKeypoints(_Keypoints):
 @dataclass(frozen=True)
 class WorldKeypoints(_Keypoints):
     """Points in metres. ``up_axis`` is the index (0, 1, 2) of the vertical axis and ``up_sign`` its
-    direction; ``forward_axis``/``forward_sign`` may be given when known (else found from the data)."""
+    direction, when known (else found from the data); likewise ``forward_axis``/``forward_sign``."""
 
-    up_axis: int = 1
+    up_axis: int | None = None
     up_sign: float = 1.0
     forward_axis: int | None = None
     forward_sign: float = 1.0

@@ -1,0 +1,219 @@
+"""Orientation: vertical and running direction from the data, and the body frame the core works in.
+
+The body frame has X forward along the running direction, Y up and (3D only) Z to the runner's
+right. Image keypoints map to it as X = ±x (by the side the runner faces) and Y = −y (pixels, y
+down in the image); world keypoints are rotated into it (metres).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from midstance.core.series import ImageKeypoints, Keypoints, WorldKeypoints
+from midstance.errors import AnalysisError
+
+#: snap a found running direction to a lab axis when it lies within this angle of it (labs align
+#: treadmills and walkways with an axis; the data-derived direction wobbles by a few degrees)
+SNAP_DEG = 10.0
+
+
+@dataclass(frozen=True)
+class BodyFrameSeries:
+    """Points in the body frame: (n, 3) arrays, X forward, Y up, Z right (Z is NaN for 2D input)."""
+
+    time_s: np.ndarray
+    points: dict[str, np.ndarray]
+    confidence: dict[str, np.ndarray]
+    units: Literal["m", "px"]
+    is_3d: bool
+    facing: Literal["left", "right"] | None
+    notes: dict[str, str]
+    #: standing reference pose in the body frame (name → (3,)), when the input has one
+    standing: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def xy(self, name: str) -> np.ndarray:
+        return self.points[name][:, :2]
+
+    def x(self, name: str) -> np.ndarray:
+        return self.points[name][:, 0]
+
+    def y(self, name: str) -> np.ndarray:
+        return self.points[name][:, 1]
+
+    def has(self, name: str) -> bool:
+        a = self.points.get(name)
+        return a is not None and bool(np.isfinite(a[:, :2]).all(axis=1).any())
+
+
+def _nanmean_pts(*arrs: np.ndarray) -> np.ndarray:
+    return np.nanmean(np.stack(arrs), axis=0)
+
+
+def find_up_axis(kp: WorldKeypoints) -> tuple[int, float]:
+    """The lab axis along which the hips sit highest above the ankles, with its sign."""
+    if kp.up_axis is not None:
+        return kp.up_axis, kp.up_sign
+    hip = _nanmean_pts(kp.points["left_hip"], kp.points["right_hip"])
+    ank = _nanmean_pts(kp.points["left_ankle"], kp.points["right_ankle"])
+    d = np.nanmedian(hip - ank, axis=0)
+    if not np.isfinite(d).all():
+        raise AnalysisError("cannot tell which way is up: hips and ankles are never visible together")
+    ax = int(np.argmax(np.abs(d)))
+    return ax, float(np.sign(d[ax]))
+
+
+def _low_foot_mask(foot_h: np.ndarray) -> np.ndarray:
+    ok = np.isfinite(foot_h)
+    if not ok.any():
+        return ok
+    thr = np.nanpercentile(foot_h, 30)
+    return ok & (foot_h <= thr)
+
+
+def _forward_from_feet(hip_h: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]], t: np.ndarray) -> np.ndarray:
+    """Horizontal running direction (unit 2-vector) from the stance feet moving backwards relative
+    to the hips. ``hip_h`` (n, 2) and each foot (n, 2) horizontal position, with foot height (n,)."""
+    vels = []
+    for pos, height in feet:
+        rel = pos - hip_h
+        v = np.gradient(rel, t, axis=0)
+        low = _low_foot_mask(height) & np.isfinite(v).all(axis=1)
+        if low.sum() > 3:
+            vels.append(v[low])
+    if not vels:
+        raise AnalysisError("cannot find the running direction: no foot is seen on the ground")
+    v = np.concatenate(vels)
+    # the stance foot moves backwards relative to the hip: forward = −mean velocity direction
+    mean = -np.median(v, axis=0)
+    # principal axis of the relative motion gives a cleaner direction; sign from the mean
+    _, _, vt = np.linalg.svd(v - v.mean(axis=0), full_matrices=False)
+    axis = vt[0]
+    if axis @ mean < 0:
+        axis = -axis
+    return axis / np.linalg.norm(axis)
+
+
+def to_body_frame(kp: Keypoints, facing_hint: Literal["left", "right"] | None = None) -> BodyFrameSeries:
+    """Rotate world keypoints, or flip image keypoints, into the body frame (X forward, Y up)."""
+    if isinstance(kp, ImageKeypoints):
+        return _image_to_body(kp, facing_hint)
+    return _world_to_body(kp)
+
+
+def _image_to_body(kp: ImageKeypoints, facing_hint: Literal["left", "right"] | None) -> BodyFrameSeries:
+    t = kp.time_s
+    raw = {k: v for k, v in kp.points.items()}
+    if facing_hint is None:
+        hip = _nanmean_pts(raw["left_hip"], raw["right_hip"])
+        feet = []
+        for side in ("left", "right"):
+            for name in (f"{side}_ankle", f"{side}_heel", f"{side}_toe"):
+                if name in raw:
+                    p = raw[name]
+                    feet.append((p[:, :1], -p[:, 1]))
+        fwd = _forward_from_feet(hip[:, :1], feet, t)
+        facing: Literal["left", "right"] = "right" if fwd[0] > 0 else "left"
+    else:
+        facing = facing_hint
+    sx = 1.0 if facing == "right" else -1.0
+    pts = {}
+    for name, p in raw.items():
+        out = np.full((p.shape[0], 3), np.nan)
+        out[:, 0] = sx * p[:, 0]
+        out[:, 1] = -p[:, 1]
+        pts[name] = out
+    conf = {name: kp.conf(name) for name in raw}
+    return BodyFrameSeries(t, pts, conf, "px", False, facing, {"facing": facing})
+
+
+def _world_to_body(kp: WorldKeypoints) -> BodyFrameSeries:
+    t = kp.time_s
+    dim = next(iter(kp.points.values())).shape[1]
+    if dim == 2:
+        # a sagittal plane in metres: one axis is up, the other along the running direction
+        up_ax = 1 if kp.up_axis is None else kp.up_axis
+        up_sign = kp.up_sign if kp.up_axis is not None else 1.0
+        h_ax = 1 - up_ax
+        hip = _nanmean_pts(kp.points["left_hip"], kp.points["right_hip"])
+        feet = [(kp.points[n][:, [h_ax]], up_sign * kp.points[n][:, up_ax])
+                for s in ("left", "right") for n in (f"{s}_ankle", f"{s}_heel", f"{s}_toe") if n in kp.points]
+        sx = 1.0 if kp.forward_axis is not None else float(np.sign(_forward_from_feet(hip[:, [h_ax]], feet, t)[0]))
+        pts = {
+            k: np.column_stack([sx * v[:, h_ax], up_sign * v[:, up_ax], np.full(v.shape[0], np.nan)])
+            for k, v in kp.points.items()
+        }
+        return BodyFrameSeries(t, pts, {k: kp.conf(k) for k in kp.points}, "m", False, None,
+                               {"orientation": "2D sagittal, forward from the stance feet"})
+    up_ax, up_sign = find_up_axis(kp)
+    up = np.zeros(3)
+    up[up_ax] = up_sign
+    horiz_axes = [a for a in range(3) if a != up_ax]
+    notes: dict[str, str] = {"up": f"{'+' if up_sign > 0 else '-'}{'XYZ'[up_ax]}"}
+
+    def horiz(p: np.ndarray) -> np.ndarray:
+        return p[:, horiz_axes]
+
+    if kp.forward_axis is not None:
+        fwd = np.zeros(3)
+        fwd[kp.forward_axis] = kp.forward_sign
+        notes["forward"] = f"{'+' if kp.forward_sign > 0 else '-'}{'XYZ'[kp.forward_axis]} (documented)"
+    else:
+        if all(n in kp.points for n in ("left_asis", "right_asis", "left_psis", "right_psis")):
+            d = (
+                _nanmean_pts(kp.points["left_asis"], kp.points["right_asis"])
+                - _nanmean_pts(kp.points["left_psis"], kp.points["right_psis"])
+            )
+            h = np.nanmedian(horiz(d), axis=0)
+            how = "pelvis markers (PSIS → ASIS)"
+        else:
+            hip = horiz(_nanmean_pts(kp.points["left_hip"], kp.points["right_hip"]))
+            feet = []
+            for side in ("left", "right"):
+                for name in (f"{side}_ankle", f"{side}_heel", f"{side}_toe"):
+                    if name in kp.points:
+                        p = kp.points[name]
+                        feet.append((horiz(p), p @ up))
+            h = _forward_from_feet(hip, feet, t)
+            how = "stance feet moving backwards"
+        h = h / np.linalg.norm(h)
+        fwd = np.zeros(3)
+        fwd[horiz_axes] = h
+        # snap to a lab axis when close (see SNAP_DEG)
+        k = int(np.argmax(np.abs(h)))
+        ang = math.degrees(math.acos(min(1.0, abs(float(h[k])))))
+        if ang <= SNAP_DEG:
+            fwd = np.zeros(3)
+            fwd[horiz_axes[k]] = float(np.sign(h[k]))
+            notes["forward"] = f"{'+' if h[k] > 0 else '-'}{'XYZ'[horiz_axes[k]]} (from {how}, {ang:.1f}° off)"
+        else:
+            notes["forward"] = f"{fwd.round(3).tolist()} (from {how})"
+    right = np.cross(fwd, up)
+    rot = np.stack([fwd, up, right])  # rows: body axes in lab coordinates
+    pts = {k: v @ rot.T for k, v in kp.points.items()}
+    conf = {k: kp.conf(k) for k in kp.points}
+    standing = {k: np.asarray(v, dtype=float) @ rot.T for k, v in kp.standing.items()}
+    return BodyFrameSeries(t, pts, conf, "m", True, None, notes, standing)
+
+
+def detect_setting(body: BodyFrameSeries, leg_length: float) -> tuple[Literal["treadmill", "overground"], float]:
+    """Treadmill when the mid-hip stays in place; overground when it travels. Returns the setting
+    and the mid-hip's mean forward speed in leg lengths per second."""
+    hip_x = np.nanmean(np.stack([body.x("left_hip"), body.x("right_hip")]), axis=0)
+    ok = np.isfinite(hip_x)
+    if ok.sum() < 2:
+        return "treadmill", 0.0
+    t = body.time_s[ok]
+    span = float(t[-1] - t[0])
+    if span <= 0:
+        return "treadmill", 0.0
+    # robust travel: difference of the first and last 10 % medians
+    k = max(1, ok.sum() // 10)
+    x = hip_x[ok]
+    travel = abs(float(np.median(x[-k:]) - np.median(x[:k])))
+    speed = travel / span / leg_length
+    # overground runners move ≥ 1 leg length per second; a treadmill runner drifts far less
+    return ("overground" if speed > 0.5 else "treadmill"), speed

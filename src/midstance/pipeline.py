@@ -1,0 +1,106 @@
+"""One way in per kind of input, one result out: the glue every front end (CLI, web, batch) calls.
+
+This module reads files and runs pose; the gait core it calls does neither."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from midstance.core.analysis import analyze
+from midstance.core.result import Result
+from midstance.core.series import ImageKeypoints, WorldKeypoints
+from midstance.errors import InputError
+from midstance.settings import AnalysisSettings
+
+log = logging.getLogger(__name__)
+
+#: progress callback: (stage description, fraction 0..1 of the whole job)
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    """How to read an input (settings that belong to the importers, not the gait core)."""
+
+    fps: float | None = None
+    units: str | None = None
+    markers: Path | None = None
+    static: Path | None = None
+    person: int | None = None
+    capture_fps: float | None = None
+    keypoints_cache: Path | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def input_kind(path: Path) -> str:
+    from midstance.io import sniff
+
+    if not path.exists():
+        raise InputError(f"{path} does not exist; check the path")
+    return sniff(path)
+
+
+def load_input(path: Path, options: InputOptions, progress: Progress | None = None) -> ImageKeypoints | WorldKeypoints:
+    """Read any supported input into keypoints (pose runs here for video)."""
+    kind = input_kind(path)
+    if kind in ("c3d", "trc", "rbds", "marker_table"):
+        return load_mocap(path, options)
+    if kind in ("keypoint_csv", "openpose"):
+        from midstance.io import load_keypoints
+
+        return load_keypoints(path, options.fps)
+    if kind == "video":
+        return load_video(path, options, progress)
+    if kind == "image":
+        raise InputError(f"{path.name} is a still image; pass a video of the runner (or keypoints or motion capture)")
+    raise InputError(f"{path.name}: unsupported input; pass a video, a keypoint CSV, an OpenPose folder, C3D or TRC")
+
+
+def load_mocap(path: Path, options: InputOptions) -> WorldKeypoints:
+    from midstance.io import find_static_trial, load_markers
+    from midstance.mocap.model import build_keypoints
+    from midstance.mocap.presets import preset_from_mapping
+
+    md = load_markers(path, options.units)
+    static_path = options.static or find_static_trial(path)
+    static = load_markers(static_path, options.units) if static_path else None
+    preset = preset_from_mapping(options.markers) if options.markers else None
+    return build_keypoints(md, static, preset)
+
+
+def load_video(path: Path, options: InputOptions, progress: Progress | None) -> ImageKeypoints:
+    try:
+        from midstance.pose import video_to_keypoints
+    except ImportError as exc:  # pragma: no cover - only when the video extras are missing
+        raise InputError(f"video input needs the pose model package ({exc.name}); reinstall midstance") from None
+
+    def cb(done: int, total: int) -> None:
+        if progress and total:
+            progress("pose", 0.9 * done / total)
+
+    kp, warnings = video_to_keypoints(path, person=options.person, progress=cb)
+    if warnings:
+        from dataclasses import replace
+
+        kp = replace(kp, import_warnings=tuple(kp.import_warnings) + tuple(warnings))
+    return kp
+
+
+def run(path: Path, settings: AnalysisSettings, options: InputOptions | None = None,
+        progress: Progress | None = None) -> Result:
+    """Read ``path`` and analyse it."""
+    options = options or InputOptions()
+    if options.fps is not None and options.fps <= 0:
+        raise InputError(f"--fps must be positive, got {options.fps:g}")
+    if settings.height_cm is not None and not 80 <= settings.height_cm <= 250:
+        raise InputError(f"--height-cm {settings.height_cm:g} is not a plausible height; give it in centimetres "
+                         "(e.g. 178)")
+    if not -40 <= settings.slope_pct <= 40:
+        raise InputError(f"--slope-pct {settings.slope_pct:g} is not a plausible grade; give percent, e.g. -5 "
+                         "for 5 % downhill")
+    kp = load_input(path, options, progress)
+    say = progress or (lambda stage, frac: None)
+    return analyze(kp, settings, progress=lambda stage, f: say(stage, 0.9 + 0.1 * f))
