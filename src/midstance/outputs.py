@@ -16,12 +16,14 @@ def check_writable(path: Path, force: bool, what: str = "output") -> None:
         raise InputError(f"{what} {path} already exists; pass --force to overwrite it or choose another path")
     if path.exists() and path.is_dir() and what != "report folder":
         raise InputError(f"{what} {path} is a folder; give a file name")
-    parent = path.parent if str(path.parent) else Path(".")
+    parent = path.parent if str(path.parent) else Path()
     probe = parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise InputError(f"cannot write the {what} to {parent}: the folder is not writable; choose another path")
+        raise InputError(
+            f"cannot write the {what} to {parent}: the folder is not writable; choose another path"
+        )
 
 
 def write_text_atomic(path: Path, text: str) -> None:

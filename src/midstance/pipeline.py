@@ -43,7 +43,9 @@ def input_kind(path: Path) -> str:
     return sniff(path)
 
 
-def load_input(path: Path, options: InputOptions, progress: Progress | None = None) -> ImageKeypoints | WorldKeypoints:
+def load_input(
+    path: Path, options: InputOptions, progress: Progress | None = None
+) -> ImageKeypoints | WorldKeypoints:
     """Read any supported input into keypoints (pose runs here for video)."""
     kind = input_kind(path)
     if kind in ("c3d", "trc", "rbds", "marker_table"):
@@ -55,8 +57,12 @@ def load_input(path: Path, options: InputOptions, progress: Progress | None = No
     if kind == "video":
         return load_video(path, options, progress)
     if kind == "image":
-        raise InputError(f"{path.name} is a still image; pass a video of the runner (or keypoints or motion capture)")
-    raise InputError(f"{path.name}: unsupported input; pass a video, a keypoint CSV, an OpenPose folder, C3D or TRC")
+        raise InputError(
+            f"{path.name} is a still image; pass a video of the runner (or keypoints or motion capture)"
+        )
+    raise InputError(
+        f"{path.name}: unsupported input; pass a video, a keypoint CSV, an OpenPose folder, C3D or TRC"
+    )
 
 
 def load_mocap(path: Path, options: InputOptions) -> WorldKeypoints:
@@ -75,7 +81,9 @@ def load_video(path: Path, options: InputOptions, progress: Progress | None) -> 
     try:
         from midstance.pose import video_to_keypoints
     except ImportError as exc:  # pragma: no cover - only when the video extras are missing
-        raise InputError(f"video input needs the pose model package ({exc.name}); reinstall midstance") from None
+        raise InputError(
+            f"video input needs the pose model package ({exc.name}); reinstall midstance"
+        ) from None
 
     def cb(done: int, total: int) -> None:
         if progress and total:
@@ -89,18 +97,25 @@ def load_video(path: Path, options: InputOptions, progress: Progress | None) -> 
     return kp
 
 
-def run(path: Path, settings: AnalysisSettings, options: InputOptions | None = None,
-        progress: Progress | None = None) -> Result:
+def run(
+    path: Path,
+    settings: AnalysisSettings,
+    options: InputOptions | None = None,
+    progress: Progress | None = None,
+) -> Result:
     """Read ``path`` and analyse it."""
     options = options or InputOptions()
     if options.fps is not None and options.fps <= 0:
         raise InputError(f"--fps must be positive, got {options.fps:g}")
     if settings.height_cm is not None and not 80 <= settings.height_cm <= 250:
-        raise InputError(f"--height-cm {settings.height_cm:g} is not a plausible height; give it in centimetres "
-                         "(e.g. 178)")
+        raise InputError(
+            f"--height-cm {settings.height_cm:g} is not a plausible height; give it in centimetres (e.g. 178)"
+        )
     if not -40 <= settings.slope_pct <= 40:
-        raise InputError(f"--slope-pct {settings.slope_pct:g} is not a plausible grade; give percent, e.g. -5 "
-                         "for 5 % downhill")
+        raise InputError(
+            f"--slope-pct {settings.slope_pct:g} is not a plausible grade; give percent, e.g. -5 "
+            "for 5 % downhill"
+        )
     kp = load_input(path, options, progress)
     say = progress or (lambda stage, frac: None)
     return analyze(kp, settings, progress=lambda stage, f: say(stage, 0.9 + 0.1 * f))

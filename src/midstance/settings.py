@@ -30,7 +30,9 @@ class AnalysisSettings:
         flag="--slope-pct",
     )
     setting: Literal["auto", "treadmill", "overground"] = _opt(
-        "auto", "Treadmill or overground; 'auto' finds it from the hip's travel.", flag="--setting",
+        "auto",
+        "Treadmill or overground; 'auto' finds it from the hip's travel.",
+        flag="--setting",
         choices=("auto", "treadmill", "overground"),
     )
     kinematics_cutoff_hz: float = _opt(
@@ -56,11 +58,13 @@ def settings_table(cls: type = AnalysisSettings) -> list[dict[str, Any]]:
     """Rows (name, flag, default, help, choices) for docs and the CLI."""
     rows = []
     for f in fields(cls):
-        rows.append({
-            "name": f.name,
-            "flag": f.metadata.get("flag"),
-            "default": f.default,
-            "help": f.metadata.get("help", ""),
-            "choices": f.metadata.get("choices"),
-        })
+        rows.append(
+            {
+                "name": f.name,
+                "flag": f.metadata.get("flag"),
+                "default": f.default,
+                "help": f.metadata.get("help", ""),
+                "choices": f.metadata.get("choices"),
+            }
+        )
     return rows

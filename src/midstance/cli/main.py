@@ -31,7 +31,7 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
         flag = f.metadata.get("flag")
         if not flag:
             continue
-        kw: dict = {"dest": f.name, "default": f.default, "help": f.metadata["help"]}
+        kw: dict = {"dest": f.name, "default": f.default, "help": f.metadata["help"].replace("%", "%%")}
         if f.metadata.get("choices"):
             kw["choices"] = f.metadata["choices"]
         else:
@@ -41,20 +41,29 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="midstance", description="Running-form analysis: at midstance, is the hip over the "
-                     "ankle, or behind it?")
+    parser = _Parser(
+        prog="midstance",
+        description="Running-form analysis: at midstance, is the hip over the ankle, or behind it?",
+    )
     parser.add_argument("--version", action="version", version=f"midstance {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    a = sub.add_parser("analyze", help="analyse a video, keypoint file or motion-capture trial",
-                       description="Analyse one running trial: a side-view video, a keypoint CSV / OpenPose "
-                       "folder, or motion capture (C3D, TRC, marker text).")
-    a.add_argument("input", type=Path, help="video, keypoint CSV, OpenPose JSON folder, C3D, TRC or marker file")
+    a = sub.add_parser(
+        "analyze",
+        help="analyse a video, keypoint file or motion-capture trial",
+        description="Analyse one running trial: a side-view video, a keypoint CSV / OpenPose "
+        "folder, or motion capture (C3D, TRC, marker text).",
+    )
+    a.add_argument(
+        "input", type=Path, help="video, keypoint CSV, OpenPose JSON folder, C3D, TRC or marker file"
+    )
     a.add_argument("--json", type=Path, help="write the result as JSON here")
     a.add_argument("--csv", type=Path, help="write one row per stance as CSV here")
     _add_settings(a)
     a.add_argument("--fps", type=float, help="frame rate for inputs without time (OpenPose JSON folders)")
     a.add_argument("--units", choices=("mm", "cm", "m"), help="override the motion-capture file's units")
-    a.add_argument("--markers", type=Path, help="JSON file naming the markers for hip, knee, ankle, heel, toe")
+    a.add_argument(
+        "--markers", type=Path, help="JSON file naming the markers for hip, knee, ankle, heel, toe"
+    )
     a.add_argument("--static", type=Path, help="static calibration trial (found beside the trial by default)")
     a.add_argument("--force", action="store_true", help="overwrite existing outputs")
     a.add_argument("-q", "--quiet", action="store_true", help="print only errors")
@@ -77,8 +86,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from midstance.pipeline import InputOptions, run
 
     settings = AnalysisSettings(
-        height_cm=args.height_cm, slope_pct=args.slope_pct, setting=args.setting,
-        kinematics_cutoff_hz=args.kinematics_cutoff_hz, max_gap_s=args.max_gap_s,
+        height_cm=args.height_cm,
+        slope_pct=args.slope_pct,
+        setting=args.setting,
+        kinematics_cutoff_hz=args.kinematics_cutoff_hz,
+        max_gap_s=args.max_gap_s,
     )
     if settings.kinematics_cutoff_hz <= 0:
         raise InputError("--cutoff-hz must be positive (10 Hz is the default)")
@@ -105,7 +117,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("MIDSTANCE_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("MIDSTANCE_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s"
+    )
     parser = build_parser()
     debug = "--debug" in (argv if argv is not None else sys.argv[1:])
     try:
@@ -127,8 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         tb = traceback.extract_tb(exc.__traceback__)
         where = f"{Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else "?"
-        print(f"internal error ({type(exc).__name__} at {where}): {exc}. This is a bug; please report it at "
-              f"{ISSUES_URL} with the command you ran (add --debug for details)", file=sys.stderr)
+        print(
+            f"internal error ({type(exc).__name__} at {where}): {exc}. This is a bug; please report it at "
+            f"{ISSUES_URL} with the command you ran (add --debug for details)",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -53,10 +53,12 @@ def print_summary(result: Result, written: Sequence[Path] = (), console: Console
     s = result.summary
     src = result.source
     rn = result.runner
-    con.print(f"[bold]midstance[/] · {Path(src.path).name} · {src.kind}, {rn.setting}, {rn.activity}"
-              + (f", facing {rn.facing}" if rn.facing else "")
-              + f" · {s.steps.get('left', 0)} left / {s.steps.get('right', 0)} right stances"
-              + (f" · cadence {s.cadence_spm:.0f} steps/min" if s.cadence_spm else ""))
+    con.print(
+        f"[bold]midstance[/] · {Path(src.path).name} · {src.kind}, {rn.setting}, {rn.activity}"
+        + (f", facing {rn.facing}" if rn.facing else "")
+        + f" · {s.steps.get('left', 0)} left / {s.steps.get('right', 0)} right stances"
+        + (f" · cadence {s.cadence_spm:.0f} steps/min" if s.cadence_spm else "")
+    )
     con.print("[bold]At midstance:[/]")
     for side, text in headline(s).items():
         con.print(f"  {side:<5}  {text}")
@@ -71,7 +73,7 @@ def print_summary(result: Result, written: Sequence[Path] = (), console: Console
             continue
         spec = METRICS_BY_NAME[name]
         t.add_row(
-            f"{spec.label}" + (f" [dim]({spec.unit})[/]" if spec.unit == "% leg" else ""),
+            spec.label,
             _num(m.left.median, spec.unit),
             _num(m.right.median, spec.unit),
             "" if m.asymmetry_pct is None else f"{m.asymmetry_pct:+.0f} %",

@@ -5,6 +5,7 @@ midstance → metrics → summary → findings."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from collections.abc import Callable
@@ -13,8 +14,10 @@ from typing import Literal
 
 import numpy as np
 
+from midstance.core.catalog import METRIC_NAMES
 from midstance.core.clean import CleanedPoint, Cleaner
 from midstance.core.events import ClearanceContactDetector, Contact, FootSignal
+from midstance.core.filters import interp_at
 from midstance.core.findings import make_findings
 from midstance.core.orient import BodyFrameSeries, detect_setting, to_body_frame
 from midstance.core.result import Result, Runner, Source, Stance, Warning_
@@ -28,7 +31,6 @@ from midstance.core.stance import (
     tibia_angle_deg,
     trunk_lean_deg,
 )
-from midstance.core.filters import interp_at, sample_weight
 from midstance.core.summary import summarise
 from midstance.errors import AnalysisError, InputError
 from midstance.settings import AnalysisSettings
@@ -53,6 +55,7 @@ class Prepared:
     units: str
     leg_units: float  # leg length in the data's units
     m_per_unit: float | None  # metres per unit when a scale is known
+    cutoff_hz: float
 
 
 def _require(kp: Keypoints) -> None:
@@ -75,7 +78,7 @@ def _foot_names(pts: dict[str, np.ndarray], side: str) -> list[str]:
 
 
 def _leg_length(clean: dict[str, CleanedPoint], body: BodyFrameSeries) -> tuple[float, dict[str, float]]:
-    per_side = {}
+    per_side: dict[str, float] = {}
     for side in SIDES:
         h, a = clean[f"{side}_hip"].smooth, clean[f"{side}_ankle"].smooth
         d = h - a
@@ -105,31 +108,42 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
         cutoff_hz=min(settings.kinematics_cutoff_hz, 0.4 * rate),
         max_gap_s=settings.max_gap_s,
         min_confidence=0.3 if is_image else 0.0,
-        outlier_window_s=0.1 if is_image else None,
+        despike_sigma=6.0 if is_image else None,
     )
     # pelvis landmarks and extra foot markers are not low-passed here (only used raw or in 3D)
     kinematic = {n for n in body.points if "_foot_" not in n and not n.endswith(("_asis", "_psis"))}
     clean = cleaner.clean_all(body.points, t, body.confidence, smooth=kinematic)
     notes["kinematics_cutoff_hz"] = f"{cleaner.cutoff_hz:g}"
-    leg, per_side = _leg_length(clean, body)
+    leg, _per_side = _leg_length(clean, body)
     m_per_unit: float | None = None
     if body.units == "m":
         m_per_unit = 1.0
     elif settings.height_cm:
         m_per_unit = LEG_FRACTION_OF_HEIGHT * settings.height_cm / 100.0 / leg
     else:
-        warnings.append(Warning_("no_scale", "no --height-cm given: distances are reported in % of leg length "
-                                             "only; pass your height for centimetres"))
-    return Prepared(t, body, clean, rate, body.units, leg, m_per_unit), warnings, notes
+        warnings.append(
+            Warning_(
+                "no_scale",
+                "no --height-cm given: distances are reported in % of leg length "
+                "only; pass your height for centimetres",
+            )
+        )
+    return Prepared(t, body, clean, rate, body.units, leg, m_per_unit, cleaner.cutoff_hz), warnings, notes
 
 
 def _detector(prep: Prepared) -> ClearanceContactDetector:
     if prep.units == "m":
-        return ClearanceContactDetector(ic_level=0.004, to_level=0.013,
-                                        cutoff_hz=30.0 if prep.rate_hz > 75 else None)
+        return ClearanceContactDetector(
+            ic_level=0.004, to_level=0.013, cutoff_hz=30.0 if prep.rate_hz > 75 else None
+        )
     # image data: levels relative to leg length (pose points sit on the sole, noise ~1 % of leg)
-    return ClearanceContactDetector(ic_level=0.02 * prep.leg_units, to_level=0.04 * prep.leg_units,
-                                    cutoff_hz=None, tilted_ground=True, min_contact_s=0.1)
+    return ClearanceContactDetector(
+        ic_level=0.02 * prep.leg_units,
+        to_level=0.04 * prep.leg_units,
+        cutoff_hz=None,
+        tilted_ground=True,
+        min_contact_s=0.1,
+    )
 
 
 def detect_contacts(prep: Prepared) -> tuple[list[Contact], int]:
@@ -145,91 +159,120 @@ def _mid(prep: Prepared, a: str, b: str) -> np.ndarray:
     return 0.5 * (prep.clean[a].smooth + prep.clean[b].smooth)
 
 
+def _sample(arr: np.ndarray, t: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``arr`` (n, d) linearly interpolated at many ``times`` → (k, d)."""
+    return np.column_stack([np.interp(times, t, arr[:, j]) for j in range(arr.shape[1])])
+
+
+def _nearest_frames(t: np.ndarray, times: np.ndarray) -> np.ndarray:
+    i = np.clip(np.searchsorted(t, times), 1, len(t) - 1)
+    return np.where(t[i] - times < times - t[i - 1], i, i - 1)
+
+
 def measure_stances(prep: Prepared, contacts: list[Contact]) -> list[Stance]:
+    """Every metric of every stance; vectorised over stances (a 60 s trial has ~170)."""
     t = prep.t
+    n = len(contacts)
+    if n == 0:
+        return []
     dense = prep.rate_hz >= DENSE_RATE_HZ
+    leg = prep.leg_units
+    scale = prep.m_per_unit
     mid_hip = _mid(prep, "left_hip", "right_hip")[:, :2]
     has_sh = "left_shoulder" in prep.clean and "right_shoulder" in prep.clean
     mid_sh = _mid(prep, "left_shoulder", "right_shoulder")[:, :2] if has_sh else None
-    leg = prep.leg_units
-    scale = prep.m_per_unit
-    out: list[Stance] = []
-    offset_series = {side: mid_hip[:, 0] - prep.clean[f"{side}_ankle"].smooth[:, 0] for side in SIDES}
-    offset_rate = {side: np.gradient(offset_series[side], t) for side in SIDES}
-    pitch = {side: _pitch(prep, side) for side in SIDES}
-    weights: dict[float, tuple[int, float]] = {}
+    ic = np.array([c.ic_s for c in contacts])
+    to = np.array([c.to_s for c in contacts])
+    side_of = [c.side for c in contacts]
 
-    def at(arr: np.ndarray, ts: float) -> np.ndarray:
-        """``arr`` linearly interpolated at time ``ts`` (weights cached per instant)."""
-        iw = weights.get(ts)
-        if iw is None:
-            iw = weights[ts] = sample_weight(t, ts)
-        i, w = iw
-        return (1 - w) * arr[i] + w * arr[i + 1]
+    # noise left in the smoothed mid-hip height (raw minus smooth, reduced to the band the low-pass
+    # keeps): it sets the midstance timing uncertainty
+    raw_hip_y = 0.5 * (prep.clean["left_hip"].raw[:, 1] + prep.clean["right_hip"].raw[:, 1])
+    resid = raw_hip_y - mid_hip[:, 1]
+    band = min(1.0, prep.cutoff_hz / (0.5 * prep.rate_hz))
+    hip_noise = float(np.nanstd(resid) * math.sqrt(band)) if np.isfinite(resid).any() else 0.0
+    mids = [find_midstance(t, mid_hip[:, 1], c.ic_s, c.to_s, hip_noise) for c in contacts]
+    ms = np.array([m.t_s for m in mids])
+    ms_sd = np.array([m.sd_s for m in mids])
 
-    def frame_of(ts: float) -> int:
-        i = int(np.searchsorted(t, ts))
-        if i <= 0:
-            return 0
-        if i >= len(t):
-            return len(t) - 1
-        return i if t[i] - ts < ts - t[i - 1] else i - 1
-
-    for i, c in enumerate(contacts):
-        side = c.side
-        pt = {k: prep.clean[f"{side}_{k}"].smooth[:, :2] for k in ("hip", "knee", "ankle", "heel", "toe")
-              if f"{side}_{k}" in prep.clean}
-        ms = find_midstance(t, mid_hip[:, 1], c.ic_s, c.to_s, dense)
-        off, off_se = offset_at(t, offset_series[side], ms.t_s, c.ic_s, c.to_s, dense)
-        # timing uncertainty times the rate the offset changes at midstance
-        slope = float(at(offset_rate[side], ms.t_s))
-        sd = math.hypot(slope * ms.sd_s, off_se if math.isfinite(off_se) else 0.0)
-        m: dict[str, float | None] = {}
-        m["hip_ankle_offset_pct_leg"] = 100 * off / leg
-        m["hip_ankle_offset_sd_pct_leg"] = 100 * sd / leg
-        ic_hip = at(mid_hip, c.ic_s)
-        ic_ank = at(pt["ankle"], c.ic_s)
-        over = float(ic_ank[0] - ic_hip[0])
-        m["overstride_pct_leg"] = 100 * over / leg
-        if "knee" in pt:
-            h_side = at(pt["hip"], ms.t_s)
-            m["knee_flexion_midstance_deg"] = knee_flexion_deg(h_side, at(pt["knee"], ms.t_s),
-                                                               at(pt["ankle"], ms.t_s))
-            m["knee_flexion_ic_deg"] = knee_flexion_deg(at(pt["hip"], c.ic_s),
-                                                        at(pt["knee"], c.ic_s), ic_ank)
-            m["tibia_angle_ic_deg"] = tibia_angle_deg(at(pt["knee"], c.ic_s), ic_ank)
-        strike = None
-        if pitch[side] is not None:
-            fa = _foot_angle_ic(prep, side, pitch[side], c)
-            if math.isfinite(fa):
-                m["foot_angle_ic_deg"] = fa
-                strike = classify_strike(fa)
-        if mid_sh is not None:
-            m["trunk_lean_deg"] = trunk_lean_deg(at(mid_hip, ms.t_s), at(mid_sh, ms.t_s))
-        m["contact_time_s"] = c.contact_time_s
-        m["midstance_frac"] = (ms.t_s - c.ic_s) / c.contact_time_s
-        # the step ends at the other foot's next contact, if it is the very next contact seen
-        nxt = contacts[i + 1] if i + 1 < len(contacts) and contacts[i + 1].side != side else None
-        if nxt is not None and nxt.ic_s - c.ic_s < 2.0:
-            m["step_time_s"] = nxt.ic_s - c.ic_s
-            m["flight_time_s"] = max(0.0, nxt.ic_s - c.to_s)
-            j0, j1 = int(np.searchsorted(t, c.ic_s)), int(np.searchsorted(t, nxt.ic_s, side="right"))
-            if j1 - j0 >= 2 and np.isfinite(mid_hip[j0:j1, 1]).any():
-                osc = float(np.nanmax(mid_hip[j0:j1, 1]) - np.nanmin(mid_hip[j0:j1, 1]))
-                m["vertical_oscillation_pct_leg"] = 100 * osc / leg
-                if scale:
-                    m["vertical_oscillation_m"] = osc * scale
+    cols: dict[str, np.ndarray] = {name: np.full(n, np.nan) for name in METRIC_NAMES}
+    strikes: list[str | None] = [None] * n
+    hip_ms, hip_ic = _sample(mid_hip, t, ms), _sample(mid_hip, t, ic)
+    for side in SIDES:
+        idx = np.array([i for i in range(n) if side_of[i] == side], dtype=int)
+        if idx.size == 0:
+            continue
+        ank = prep.clean[f"{side}_ankle"].smooth[:, :2]
+        offset = mid_hip[:, 0] - ank[:, 0]
+        if dense:
+            off = np.interp(ms[idx], t, offset)
+            off_se = np.zeros(idx.size)
+        else:
+            pairs = [offset_at(t, offset, ms[i], ic[i], to[i], dense) for i in idx]
+            off = np.array([p[0] for p in pairs])
+            off_se = np.nan_to_num(np.array([p[1] for p in pairs]))
+        slope = np.interp(ms[idx], t, np.gradient(offset, t))
+        sd = np.hypot(slope * ms_sd[idx], off_se)  # timing uncertainty × rate of change, and fit noise
+        cols["hip_ankle_offset_pct_leg"][idx] = 100 * off / leg
+        cols["hip_ankle_offset_sd_pct_leg"][idx] = 100 * sd / leg
+        ank_ic, ank_ms = _sample(ank, t, ic[idx]), _sample(ank, t, ms[idx])
+        over = ank_ic[:, 0] - hip_ic[idx, 0]
+        cols["overstride_pct_leg"][idx] = 100 * over / leg
         if scale:
-            m["hip_ankle_offset_m"] = off * scale
-            m["hip_ankle_offset_sd_m"] = sd * scale
-            m["overstride_m"] = over * scale
-        out.append(Stance(
-            side=side, ic_s=c.ic_s, to_s=c.to_s, midstance_s=ms.t_s,
-            ic_frame=frame_of(c.ic_s), to_frame=frame_of(c.to_s), midstance_frame=frame_of(ms.t_s),
-            metrics=m, foot_strike=strike,  # type: ignore[arg-type]
-            quality=_quality(prep, side, c),
-        ))
-    return out
+            cols["hip_ankle_offset_m"][idx] = off * scale
+            cols["hip_ankle_offset_sd_m"][idx] = sd * scale
+            cols["overstride_m"][idx] = over * scale
+        if f"{side}_knee" in prep.clean:
+            hip_s = prep.clean[f"{side}_hip"].smooth[:, :2]
+            knee = prep.clean[f"{side}_knee"].smooth[:, :2]
+            knee_ic = _sample(knee, t, ic[idx])
+            cols["knee_flexion_midstance_deg"][idx] = knee_flexion_deg(
+                _sample(hip_s, t, ms[idx]), _sample(knee, t, ms[idx]), ank_ms
+            )
+            cols["knee_flexion_ic_deg"][idx] = knee_flexion_deg(_sample(hip_s, t, ic[idx]), knee_ic, ank_ic)
+            cols["tibia_angle_ic_deg"][idx] = tibia_angle_deg(knee_ic, ank_ic)
+        pitch = _pitch(prep, side)
+        if pitch is not None:
+            for i in idx:
+                fa = _foot_angle_ic(prep, side, pitch, contacts[i])
+                if math.isfinite(fa):
+                    cols["foot_angle_ic_deg"][i] = fa
+                    strikes[i] = classify_strike(fa)
+    if mid_sh is not None:
+        cols["trunk_lean_deg"] = trunk_lean_deg(hip_ms, _sample(mid_sh, t, ms))
+    cols["contact_time_s"] = to - ic
+    cols["midstance_frac"] = (ms - ic) / (to - ic)
+    # a step ends at the other foot's next contact, when that is the very next contact seen
+    for i in range(n - 1):
+        if side_of[i + 1] == side_of[i] or ic[i + 1] - ic[i] >= 2.0:
+            continue
+        cols["step_time_s"][i] = ic[i + 1] - ic[i]
+        cols["flight_time_s"][i] = max(0.0, ic[i + 1] - to[i])
+        j0, j1 = int(np.searchsorted(t, ic[i])), int(np.searchsorted(t, ic[i + 1], side="right"))
+        seg = mid_hip[j0:j1, 1]
+        if j1 - j0 >= 2 and np.isfinite(seg).any():
+            osc = float(np.nanmax(seg) - np.nanmin(seg))
+            cols["vertical_oscillation_pct_leg"][i] = 100 * osc / leg
+            if scale:
+                cols["vertical_oscillation_m"][i] = osc * scale
+    quality = _quality(prep, contacts)
+    f_ic, f_to, f_ms = (_nearest_frames(t, x) for x in (ic, to, ms))
+    names = [k for k, v in cols.items() if np.isfinite(v).any()]
+    return [
+        Stance(
+            side=side_of[i],
+            ic_s=float(ic[i]),
+            to_s=float(to[i]),
+            midstance_s=float(ms[i]),
+            ic_frame=int(f_ic[i]),
+            to_frame=int(f_to[i]),
+            midstance_frame=int(f_ms[i]),
+            metrics={k: float(cols[k][i]) for k in names},
+            foot_strike=strikes[i],  # type: ignore[arg-type]
+            quality=float(quality[i]),
+        )
+        for i in range(n)
+    ]
 
 
 def _pitch(prep: Prepared, side: str) -> np.ndarray | None:
@@ -248,40 +291,70 @@ def _foot_angle_ic(prep: Prepared, side: str, pitch: np.ndarray, c: Contact) -> 
     t = prep.t
     st = prep.body.standing
     if f"{side}_heel" in st and f"{side}_toe" in st:
-        ref = foot_pitch_deg(st[f"{side}_heel"][:2], st[f"{side}_toe"][:2])
+        ref = float(foot_pitch_deg(st[f"{side}_heel"][:2], st[f"{side}_toe"][:2]))
     else:
         i0 = int(np.searchsorted(t, c.ic_s + 0.3 * c.contact_time_s))
         i1 = int(np.searchsorted(t, c.ic_s + 0.6 * c.contact_time_s, side="right"))
-        vals = pitch[i0:i1][np.isfinite(pitch[i0:i1])]
-        ref = float(np.percentile(vals, 90)) if vals.size else float("nan")
+        vals = np.sort(pitch[i0:i1][np.isfinite(pitch[i0:i1])])
+        ref = float(vals[int(0.9 * (vals.size - 1))]) if vals.size else float("nan")  # 90th percentile
     return float(interp_at(pitch, t, c.ic_s)) - ref
 
 
-def _quality(prep: Prepared, side: str, c: Contact) -> float:
-    """0..1: share of observed (not gap-filled) samples of the stance's key points, times their mean
-    confidence (1 for motion capture)."""
-    i0 = int(np.searchsorted(prep.t, c.ic_s - 0.05))
-    i1 = int(np.searchsorted(prep.t, c.to_s + 0.05, side="right"))
-    if i1 <= i0:
-        return 0.0
-    names = [n for n in ("left_hip", "right_hip", f"{side}_knee", f"{side}_ankle", f"{side}_heel", f"{side}_toe")
-             if n in prep.clean]
-    obs = float(np.mean([prep.clean[n].observed[i0:i1].mean() for n in names]))
-    confs = [prep.body.confidence[n][i0:i1] for n in names if n in prep.body.confidence]
-    conf = float(np.mean(np.concatenate(confs))) if confs else 1.0
-    return float(np.clip(obs * (conf if np.isfinite(conf) else 1.0), 0.0, 1.0))
+def _quality(prep: Prepared, contacts: list[Contact]) -> np.ndarray:
+    """Per stance, 0..1: share of observed (not gap-filled) samples of its key points from 50 ms
+    before IC to 50 ms after TO, times their mean confidence (1 for motion capture)."""
+    t = prep.t
+    i0 = np.searchsorted(t, np.array([c.ic_s - 0.05 for c in contacts]))
+    i1 = np.searchsorted(t, np.array([c.to_s + 0.05 for c in contacts]), side="right")
+    out = np.zeros(len(contacts))
+    cums: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, cp in prep.clean.items():
+        if name.endswith(("_hip", "_knee", "_ankle", "_heel", "_toe")):
+            conf = prep.body.confidence.get(name)
+            weights = np.ones(len(t)) if conf is None else np.nan_to_num(conf, nan=0.0)
+            cums[name] = (
+                np.concatenate(([0.0], np.cumsum(cp.observed))),
+                np.concatenate(([0.0], np.cumsum(weights))),
+            )
+    for k, c in enumerate(contacts):
+        names = [
+            n
+            for n in (
+                "left_hip",
+                "right_hip",
+                f"{c.side}_knee",
+                f"{c.side}_ankle",
+                f"{c.side}_heel",
+                f"{c.side}_toe",
+            )
+            if n in cums
+        ]
+        span = i1[k] - i0[k]
+        if span <= 0 or not names:
+            continue
+        obs = np.mean([(cums[n][0][i1[k]] - cums[n][0][i0[k]]) / span for n in names])
+        conf = np.mean([(cums[n][1][i1[k]] - cums[n][1][i0[k]]) / span for n in names])
+        out[k] = float(np.clip(obs * conf, 0.0, 1.0))
+    return out
 
 
 def _check_sequence(stances: list[Stance]) -> list[Warning_]:
     warnings = []
-    repeats = sum(a.side == b.side for a, b in zip(stances, stances[1:], strict=False))
+    repeats = sum(a.side == b.side for a, b in itertools.pairwise(stances))
     if repeats:
-        warnings.append(Warning_("not_alternating", f"{repeats} times two stances of the same foot follow each "
-                                 "other: a contact of the other foot was missed (occlusion or gap)"))
+        warnings.append(
+            Warning_(
+                "not_alternating",
+                f"{repeats} times two stances of the same foot follow each "
+                "other: a contact of the other foot was missed (occlusion or gap)",
+            )
+        )
     return warnings
 
 
-def analyze(kp: Keypoints, settings: AnalysisSettings | None = None, progress: Progress | None = None) -> Result:
+def analyze(
+    kp: Keypoints, settings: AnalysisSettings | None = None, progress: Progress | None = None
+) -> Result:
     """Analyse one trial: keypoints in, :class:`Result` out."""
     settings = settings or AnalysisSettings()
     say = progress or (lambda stage, frac: None)
@@ -303,23 +376,36 @@ def analyze(kp: Keypoints, settings: AnalysisSettings | None = None, progress: P
         setting = settings.setting
     elif isinstance(kp, WorldKeypoints) and kp.setting_hint:
         setting = kp.setting_hint
-    flights = [s.get("flight_time_s") for s in stances if s.get("flight_time_s") is not None]
-    overlap = sum(
-        1 for a, b in zip(stances, stances[1:], strict=False) if a.side != b.side and b.ic_s < a.to_s
-    )
+    flights = [v for s in stances if (v := s.get("flight_time_s")) is not None]
+    overlap = sum(1 for a, b in itertools.pairwise(stances) if a.side != b.side and b.ic_s < a.to_s)
     activity: Literal["running", "walking"] = "running"
     if stances and overlap >= max(1, len(stances) // 3):
         activity = "walking"
-        warnings.append(Warning_("walking", "the feet overlap on the ground (double support): this looks like "
-                                 "walking, not running; running references and findings may not apply"))
+        warnings.append(
+            Warning_(
+                "walking",
+                "the feet overlap on the ground (double support): this looks like "
+                "walking, not running; running references and findings may not apply",
+            )
+        )
     n_left = sum(s.side == "left" for s in stances)
     n_right = sum(s.side == "right" for s in stances)
     if min(n_left, n_right) < 7:
-        warnings.append(Warning_("few_steps", f"{n_left} left and {n_right} right stances: fewer than 7 per side, "
-                                 "so medians are not reliable; record a longer clip"))
+        warnings.append(
+            Warning_(
+                "few_steps",
+                f"{n_left} left and {n_right} right stances: fewer than 7 per side, "
+                "so medians are not reliable; record a longer clip",
+            )
+        )
     if prep.rate_hz < 50:
-        warnings.append(Warning_("low_frame_rate", f"{prep.rate_hz:.0f} frames/s: contact times are limited to "
-                                 f"±{500 / prep.rate_hz:.0f} ms; film at 60 fps or more for better timing"))
+        warnings.append(
+            Warning_(
+                "low_frame_rate",
+                f"{prep.rate_hz:.0f} frames/s: contact times are limited to "
+                f"±{500 / prep.rate_hz:.0f} ms; film at 60 fps or more for better timing",
+            )
+        )
     if incomplete:
         notes["contacts_skipped"] = str(incomplete)
     summary = summarise(stances)
@@ -342,9 +428,13 @@ def analyze(kp: Keypoints, settings: AnalysisSettings | None = None, progress: P
     say("done", 1.0)
     return Result(
         source=Source(
-            path=src.path, kind=src.kind, fps=src.fps if src.fps else round(prep.rate_hz, 3),
+            path=src.path,
+            kind=src.kind,
+            fps=src.fps if src.fps else round(prep.rate_hz, 3),
             duration_s=src.duration_s if src.duration_s is not None else kp.duration_s,
-            frame_count=src.frame_count or kp.n_frames, width_px=src.width_px, height_px=src.height_px,
+            frame_count=src.frame_count or kp.n_frames,
+            width_px=src.width_px,
+            height_px=src.height_px,
             rotation_deg=src.rotation_deg,
         ),
         runner=runner,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from midstance.core.filters import fill_gaps, hampel, lowpass
+from midstance.core.filters import despike, fill_gaps, lowpass
 
 
 @dataclass(frozen=True)
@@ -28,22 +28,24 @@ class Cleaner:
     cutoff_hz: float = 10.0
     max_gap_s: float = 0.25
     min_confidence: float = 0.0
-    outlier_window_s: float | None = None
-    outlier_sigma: float = 4.0
+    despike_sigma: float | None = None
 
-    def clean(self, p: np.ndarray, t: np.ndarray, conf: np.ndarray | None = None) -> CleanedPoint:
+    def clean(
+        self, p: np.ndarray, t: np.ndarray, conf: np.ndarray | None = None, rate_hz: float | None = None
+    ) -> CleanedPoint:
         a = np.array(p, dtype=float, copy=True)
         if conf is not None and self.min_confidence > 0:
             a[conf < self.min_confidence] = np.nan
-        rate = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 1.0
-        if self.outlier_window_s:
-            w = max(2, round(self.outlier_window_s * rate))
-            a = hampel(a, w, self.outlier_sigma)
+        rate = rate_hz or (1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 1.0)
+        if self.despike_sigma:
+            a = despike(a, self.despike_sigma)
         observed = np.isfinite(a).all(axis=1)
-        max_gap = max(1, round(self.max_gap_s * rate))
-        filled_arr = fill_gaps(a, max_gap=max_gap, t=t)
-        filled = ~observed & np.isfinite(filled_arr).all(axis=1)
-        smooth = lowpass(filled_arr, rate, self.cutoff_hz)
+        if observed.all():
+            filled_arr, filled = a, np.zeros_like(observed)
+        else:
+            filled_arr = fill_gaps(a, max_gap=max(1, round(self.max_gap_s * rate)), t=t)
+            filled = ~observed & np.isfinite(filled_arr).all(axis=1)
+        smooth = lowpass(filled_arr, rate, self.cutoff_hz) if self.cutoff_hz else filled_arr
         return CleanedPoint(filled_arr, smooth, observed, filled)
 
     def clean_all(
@@ -59,14 +61,14 @@ class Cleaner:
         names = list(points)
         if not names:
             return {}
-        no_filter = Cleaner(0.0, self.max_gap_s, self.min_confidence, self.outlier_window_s, self.outlier_sigma)
-        pre = {n: no_filter.clean(points[n], t, conf.get(n)) for n in names}
+        no_filter = Cleaner(0.0, self.max_gap_s, self.min_confidence, self.despike_sigma)
+        rate = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 1.0
+        pre = {n: no_filter.clean(points[n], t, conf.get(n), rate) for n in names}
         to_smooth = [n for n in names if smooth is None or n in smooth]
         out = dict(pre)
         if to_smooth:
             widths = [pre[n].raw.shape[1] for n in to_smooth]
             stacked = np.concatenate([pre[n].raw for n in to_smooth], axis=1)
-            rate = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 1.0
             smoothed = lowpass(stacked, rate, self.cutoff_hz)
             k = 0
             for n, w in zip(to_smooth, widths, strict=True):

@@ -22,6 +22,7 @@ tests/test_mocap_truth.py for the measured errors).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -61,7 +62,7 @@ def _ground_line(xs: np.ndarray, hs: np.ndarray, tilt: bool) -> tuple[float, flo
     # lowest samples per bin along x, then a line through them
     edges = np.quantile(x, np.linspace(0, 1, 9))
     bx, bh = [], []
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+    for lo, hi in itertools.pairwise(edges):
         m = (x >= lo) & (x <= hi)
         if m.sum() >= 5:
             bx.append(float(np.median(x[m])))
@@ -101,8 +102,11 @@ class ClearanceContactDetector:
         levels: dict[tuple[Side, str], tuple[float, float]] = {}
         for kind, items in kinds.items():
             per_side = {side: _ground_line(p[:, 0], p[:, 1], self.tilted_ground) for side, p in items}
-            lowest = min((v for v in per_side.values() if np.isfinite(v[0])), key=lambda v: v[0],
-                         default=(float("nan"), 0.0))
+            lowest = min(
+                (v for v in per_side.values() if np.isfinite(v[0])),
+                key=lambda v: v[0],
+                default=(float("nan"), 0.0),
+            )
             for side, _ in items:
                 a, b = per_side[side]
                 # each point keeps its own level (markers sit at slightly different heights on each
@@ -157,7 +161,9 @@ class ClearanceContactDetector:
             swing = self.to_level if self.swing_level is None else self.swing_level
             before = c[max(0, i0 - int(0.3 * rate)) : i0]
             after = c[i1 : min(n, i1 + int(0.3 * rate))]
-            if not (np.nanmax(before, initial=-np.inf) > swing and np.nanmax(after, initial=-np.inf) >= swing):
+            if not (
+                np.nanmax(before, initial=-np.inf) > swing and np.nanmax(after, initial=-np.inf) >= swing
+            ):
                 self.incomplete_ += 1
                 continue
             # gaps inside the contact make its events unreliable

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import butter, filtfilt, medfilt
+from scipy.signal import butter, filtfilt
 
 
 @lru_cache(maxsize=64)
@@ -87,30 +87,41 @@ def lowpass(x: np.ndarray, rate_hz: float, cutoff_hz: float, order: int = 2) -> 
     return out
 
 
-def hampel(x: np.ndarray, window: int, n_sigma: float = 3.0) -> np.ndarray:
-    """Outlier rejection: samples further than ``n_sigma`` robust SDs from the running median of
-    ``2*window+1`` samples become NaN (to be filled by :func:`fill_gaps`). Works per column."""
+def despike(x: np.ndarray, n_sigma: float = 6.0) -> np.ndarray:
+    """Single-sample spikes (a pose model's one-frame glitches) become NaN, to be filled by
+    :func:`fill_gaps`. A sample is a spike when its distance from the mean of its two neighbours is a
+    local maximum and exceeds ``n_sigma`` robust SDs of that distance over the whole column. Smooth
+    motion (any speed, any curvature a body segment can have) is untouched. Works per column."""
     a = np.array(x, dtype=float, copy=True)
     flat = a.reshape(a.shape[0], -1)
-    k = 2 * window + 1
+    if flat.shape[0] < 5:
+        return a
     for j in range(flat.shape[1]):
         col = flat[:, j]
-        ok = np.isfinite(col)
-        if ok.sum() < k:
+        d = np.full(col.shape, np.nan)
+        d[1:-1] = col[1:-1] - 0.5 * (col[:-2] + col[2:])
+        ok = np.isfinite(d)
+        if ok.sum() < 5:
             continue
-        vals = col[ok]
-        med = medfilt(vals, k)
-        dev = np.abs(vals - med)
-        mad = medfilt(dev, k) * 1.4826
-        scale = np.maximum(mad, np.median(mad) * 0.5 + 1e-12)
-        bad = dev > n_sigma * scale
-        # keep the ends (medfilt pads with zeros)
-        bad[:window] = False
-        bad[-window:] = False
-        vals = vals.copy()
-        vals[bad] = np.nan
-        col[ok] = vals
+        med = np.median(d[ok])
+        sigma = 1.4826 * np.median(np.abs(d[ok] - med))
+        if sigma <= 0:
+            continue
+        ad = np.abs(d - med)
+        peak = np.zeros(col.shape, dtype=bool)
+        peak[1:-1] = (ad[1:-1] >= np.nan_to_num(ad[:-2])) & (ad[1:-1] >= np.nan_to_num(ad[2:]))
+        col[peak & (ad > n_sigma * sigma)] = np.nan
     return flat.reshape(a.shape)
+
+
+def nanmean_of(*arrs: np.ndarray) -> np.ndarray:
+    """Element-wise mean of equally shaped arrays ignoring NaN (NaN where all are missing)."""
+    stack = np.stack(arrs)
+    ok = np.isfinite(stack)
+    n = ok.sum(axis=0)
+    total = np.where(ok, stack, 0.0).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, total / np.maximum(n, 1), np.nan)
 
 
 def derivative(x: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -139,10 +150,8 @@ def crossings(signal: np.ndarray, t: np.ndarray, level: float, direction: str) -
     """Times where ``signal`` crosses ``level`` going 'down' or 'up', linearly interpolated."""
     s = np.asarray(signal, dtype=float)
     below = s < level
-    if direction == "down":
-        idx = np.nonzero(~below[:-1] & below[1:])[0]
-    else:
-        idx = np.nonzero(below[:-1] & ~below[1:])[0]
+    change = (~below[:-1] & below[1:]) if direction == "down" else (below[:-1] & ~below[1:])
+    idx = np.nonzero(change)[0]
     out = []
     for i in idx:
         a, b = s[i], s[i + 1]

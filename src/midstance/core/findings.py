@@ -11,7 +11,7 @@ Associations, not diagnoses: findings never say a form causes pain, and carry no
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from midstance.core.result import SEVERITY_RANK, Finding, MetricSummary, Stance, Summary
 
@@ -78,14 +78,18 @@ def headline(summary: Summary) -> dict[str, str]:
         dist = ""
         if cm is not None and getattr(cm, side).median is not None:
             dist = f"{abs(getattr(cm, side).median) * 100:.1f} cm, "
-        where = {"behind": "behind the ankle", "barely ahead": "barely ahead of the ankle",
-                 "ahead": "ahead of the ankle"}[str(band)]
+        where = {
+            "behind": "behind the ankle",
+            "barely ahead": "barely ahead of the ankle",
+            "ahead": "ahead of the ankle",
+        }[str(band)]
         out[side] = f"hip {where} ({dist}{stat.median:+.1f} % of leg length, {stat.n} steps)"
     return out
 
 
-def make_findings(stances: Sequence[Stance], summary: Summary, slope_pct: float,
-                  scaled: bool) -> tuple[Finding, ...]:
+def make_findings(
+    stances: Sequence[Stance], summary: Summary, slope_pct: float, scaled: bool
+) -> tuple[Finding, ...]:
     found: list[tuple[int, float, Finding]] = []
     off = summary.metrics.get("hip_ankle_offset_pct_leg")
     off_m = summary.metrics.get("hip_ankle_offset_m")
@@ -112,26 +116,71 @@ def make_findings(stances: Sequence[Stance], summary: Summary, slope_pct: float,
     worst = min((v for v in med.values() if v is not None), default=None)
     if "behind" in sides_by_band:
         sides = " and ".join(sides_by_band["behind"])
-        cue = (f"At midstance your hip is behind the ankle ({sides}). In the method this analysis follows, "
-               f"a hip behind the ankle at midstance goes with knee stress (runner's knee); a heel landing "
-               f"far ahead of the body is its symptom. " + (DOWNHILL_CUE + " " if downhill else "")
-               + PELVIS_CUE + " " + NOT_ADVICE)
-        found.append((0, worst or 0.0, Finding("hip_behind_ankle", "warning",
-                                               f"Hip behind the ankle at midstance ({sides})",
-                                               ev_offset(), cue, FILM_AGAIN + " " + BANDS_NOTE)))
+        cue = (
+            f"At midstance your hip is behind the ankle ({sides}). In the method this analysis follows, "
+            f"a hip behind the ankle at midstance goes with knee stress (runner's knee); a heel landing "
+            f"far ahead of the body is its symptom. "
+            + (DOWNHILL_CUE + " " if downhill else "")
+            + PELVIS_CUE
+            + " "
+            + NOT_ADVICE
+        )
+        found.append(
+            (
+                0,
+                worst or 0.0,
+                Finding(
+                    "hip_behind_ankle",
+                    "warning",
+                    f"Hip behind the ankle at midstance ({sides})",
+                    ev_offset(),
+                    cue,
+                    FILM_AGAIN + " " + BANDS_NOTE,
+                ),
+            )
+        )
     elif "barely ahead" in sides_by_band:
         sides = " and ".join(sides_by_band["barely ahead"])
-        cue = (f"At midstance your hip is only just ahead of the ankle ({sides}). Healthy runners in the "
-               f"reference data carry it further forward. " + (DOWNHILL_CUE + " " if downhill else "")
-               + PELVIS_CUE + " " + NOT_ADVICE)
-        found.append((1, worst or 0.0, Finding("hip_barely_ahead", "notice",
-                                               f"Hip barely ahead of the ankle at midstance ({sides})",
-                                               ev_offset(), cue, FILM_AGAIN + " " + BANDS_NOTE)))
+        cue = (
+            f"At midstance your hip is only just ahead of the ankle ({sides}). Healthy runners in the "
+            f"reference data carry it further forward. "
+            + (DOWNHILL_CUE + " " if downhill else "")
+            + PELVIS_CUE
+            + " "
+            + NOT_ADVICE
+        )
+        found.append(
+            (
+                1,
+                worst or 0.0,
+                Finding(
+                    "hip_barely_ahead",
+                    "notice",
+                    f"Hip barely ahead of the ankle at midstance ({sides})",
+                    ev_offset(),
+                    cue,
+                    FILM_AGAIN + " " + BANDS_NOTE,
+                ),
+            )
+        )
     elif "ahead" in sides_by_band:
-        cue = ("At midstance your hip is over and ahead of the ankle on both sides, as in healthy runners "
-               "of the reference data. Keep the pelvis free to move rather than holding this as a posture.")
-        found.append((2, -(worst or 0.0), Finding("hip_ahead", "info", "Hip ahead of the ankle at midstance",
-                                                  ev_offset(), cue, BANDS_NOTE)))
+        measured = sides_by_band["ahead"]
+        where = (
+            "on both sides" if len(measured) == 2 else f"on the {measured[0]} side (the only one measured)"
+        )
+        cue = (
+            f"At midstance your hip is over and ahead of the ankle {where}, as in healthy runners "
+            "of the reference data. Keep the pelvis free to move rather than holding this as a posture."
+        )
+        found.append(
+            (
+                2,
+                -(worst or 0.0),
+                Finding(
+                    "hip_ahead", "info", "Hip ahead of the ankle at midstance", ev_offset(), cue, BANDS_NOTE
+                ),
+            )
+        )
 
     # left/right difference in the offset, only when beyond both sides' spread
     if off and off.left.median is not None and off.right.median is not None:
@@ -139,75 +188,136 @@ def make_findings(stances: Sequence[Stance], summary: Summary, slope_pct: float,
         spread = max(off.left.iqr or 0.0, off.right.iqr or 0.0)
         if abs(diff) >= max(ASYMMETRY_NOTICE_PCT, spread):
             lower = "left" if diff < 0 else "right"
-            found.append((1, -abs(diff), Finding(
-                "offset_asymmetry", "notice", "The hip sits further back over one foot",
-                {"left_offset_pct_leg": off.left.median, "right_offset_pct_leg": off.right.median,
-                 "difference_pct_leg": diff, "asymmetry_pct": off.asymmetry_pct},
-                f"At midstance the hip is {abs(diff):.1f} % of leg length further back over the {lower} foot. "
-                "A one-sided difference often shows in how the pelvis turns and side-bends on that side; "
-                "let it move freely on both. " + NOT_ADVICE,
-                "Film from behind as well (--rear) to see pelvis drop and twist on each side.",
-            )))
+            found.append(
+                (
+                    1,
+                    -abs(diff),
+                    Finding(
+                        "offset_asymmetry",
+                        "notice",
+                        "The hip sits further back over one foot",
+                        {
+                            "left_offset_pct_leg": off.left.median,
+                            "right_offset_pct_leg": off.right.median,
+                            "difference_pct_leg": diff,
+                            "asymmetry_pct": off.asymmetry_pct,
+                        },
+                        f"At midstance the hip is {abs(diff):.1f} % of leg length further back over the {lower} foot. "
+                        "A one-sided difference often shows in how the pelvis turns and side-bends on that side; "
+                        "let it move freely on both. " + NOT_ADVICE,
+                        "Film from behind as well (--rear) to see pelvis drop and twist on each side.",
+                    ),
+                )
+            )
 
     ov = summary.metrics.get("overstride_pct_leg")
     if ov is not None:
         ovm = [v for v in (ov.left.median, ov.right.median) if v is not None]
         if ovm and max(ovm) > OVERSTRIDE_NOTICE_PCT:
-            found.append((1, -max(ovm), Finding(
-                "overstride", "notice", "Foot lands far ahead of the hip",
-                {"left_overstride_pct_leg": ov.left.median, "right_overstride_pct_leg": ov.right.median},
-                "The foot lands well ahead of the hip. In this method that is a symptom of the pelvis sitting "
-                "back, not the thing to fix: reaching less with the foot follows from letting the hip "
-                "travel over it. " + NOT_ADVICE,
-                FILM_AGAIN,
-            )))
+            found.append(
+                (
+                    1,
+                    -max(ovm),
+                    Finding(
+                        "overstride",
+                        "notice",
+                        "Foot lands far ahead of the hip",
+                        {
+                            "left_overstride_pct_leg": ov.left.median,
+                            "right_overstride_pct_leg": ov.right.median,
+                        },
+                        "The foot lands well ahead of the hip. In this method that is a symptom of the pelvis sitting "
+                        "back, not the thing to fix: reaching less with the foot follows from letting the hip "
+                        "travel over it. " + NOT_ADVICE,
+                        FILM_AGAIN,
+                    ),
+                )
+            )
 
     strikes = [s for s in summary.foot_strike.values() if s]
     if "rearfoot" in strikes:
         fa = summary.metrics.get("foot_angle_ic_deg")
-        found.append((2, 0.0, Finding(
-            "rearfoot_strike", "info", "Heel strike",
-            {"left_foot_angle_ic_deg": fa.left.median if fa else None,
-             "right_foot_angle_ic_deg": fa.right.median if fa else None},
-            "You land heel first. In this method the heel strike is a symptom of where the hip is, not the "
-            "cause: switching to a forefoot strike on purpose treats the symptom and can overload the "
-            "Achilles tendon and calf. Work on the hip over the foot instead.",
-            "Foot-strike type is classified from the foot angle at contact (Altman & Davis 2012).",
-        )))
+        found.append(
+            (
+                2,
+                0.0,
+                Finding(
+                    "rearfoot_strike",
+                    "info",
+                    "Heel strike",
+                    {
+                        "left_foot_angle_ic_deg": fa.left.median if fa else None,
+                        "right_foot_angle_ic_deg": fa.right.median if fa else None,
+                    },
+                    "You land heel first. In this method the heel strike is a symptom of where the hip is, not the "
+                    "cause: switching to a forefoot strike on purpose treats the symptom and can overload the "
+                    "Achilles tendon and calf. Work on the hip over the foot instead.",
+                    "Foot-strike type is classified from the foot angle at contact (Altman & Davis 2012).",
+                ),
+            )
+        )
 
     if downhill:
-        found.append((1, slope_pct, Finding(
-            "downhill", "notice", "Downhill running",
-            {"slope_pct": slope_pct, "left_offset_pct_leg": med["left"], "right_offset_pct_leg": med["right"]},
-            DOWNHILL_CUE + " " + NOT_ADVICE,
-            "Compare with a flat run: the hip tends to sit further back downhill.",
-        )))
+        found.append(
+            (
+                1,
+                slope_pct,
+                Finding(
+                    "downhill",
+                    "notice",
+                    "Downhill running",
+                    {
+                        "slope_pct": slope_pct,
+                        "left_offset_pct_leg": med["left"],
+                        "right_offset_pct_leg": med["right"],
+                    },
+                    DOWNHILL_CUE + " " + NOT_ADVICE,
+                    "Compare with a flat run: the hip tends to sit further back downhill.",
+                ),
+            )
+        )
 
     trunk = summary.metrics.get("trunk_lean_deg")
     if trunk is not None:
         tl = [v for v in (trunk.left.median, trunk.right.median) if v is not None]
         if tl and max(tl) < 0:
-            found.append((1, max(tl), Finding(
-                "trunk_leans_back", "notice", "Upper body leans back at midstance",
-                {"left_trunk_lean_deg": trunk.left.median, "right_trunk_lean_deg": trunk.right.median},
-                "The upper body leans back at midstance, which goes with the pelvis sitting behind the foot. "
-                "Let the upper body come over the hips with a slight forward lean from the ankles. " + NOT_ADVICE,
-                FILM_AGAIN,
-            )))
+            found.append(
+                (
+                    1,
+                    max(tl),
+                    Finding(
+                        "trunk_leans_back",
+                        "notice",
+                        "Upper body leans back at midstance",
+                        {
+                            "left_trunk_lean_deg": trunk.left.median,
+                            "right_trunk_lean_deg": trunk.right.median,
+                        },
+                        "The upper body leans back at midstance, which goes with the pelvis sitting behind the foot. "
+                        "Let the upper body come over the hips with a slight forward lean from the ankles. "
+                        + NOT_ADVICE,
+                        FILM_AGAIN,
+                    ),
+                )
+            )
 
     n_left = summary.steps.get("left", 0)
     n_right = summary.steps.get("right", 0)
     if min(n_left, n_right) < MIN_RELIABLE_STEPS:
-        found.append((0, 0.0, Finding(
-            "few_steps", "notice", "Too few steps for a reliable median",
-            {"left_steps": float(n_left), "right_steps": float(n_right), "needed_per_side": 7.0},
-            f"Only {n_left} left and {n_right} right steps were analysed; medians need at least "
-            f"{MIN_RELIABLE_STEPS} per side to be reliable. Treat the figures as a first look.",
-            "Record a longer clip: 15–20 s of steady running gives 20+ steps per side.",
-        )))
+        found.append(
+            (
+                0,
+                0.0,
+                Finding(
+                    "few_steps",
+                    "notice",
+                    "Too few steps for a reliable median",
+                    {"left_steps": float(n_left), "right_steps": float(n_right), "needed_per_side": 7.0},
+                    f"Only {n_left} left and {n_right} right steps were analysed; medians need at least "
+                    f"{MIN_RELIABLE_STEPS} per side to be reliable. Treat the figures as a first look.",
+                    "Record a longer clip: 15–20 s of steady running gives 20+ steps per side.",
+                ),
+            )
+        )
     ranked = sorted(found, key=lambda f: (SEVERITY_RANK[f[2].severity], f[0], f[1]))
     return tuple(f for _, _, f in ranked)
-
-
-def evidence_numbers(f: Finding) -> Mapping[str, float | None]:
-    return f.evidence

@@ -13,6 +13,7 @@ from typing import Literal
 
 import numpy as np
 
+from midstance.core.filters import nanmean_of
 from midstance.core.series import ImageKeypoints, Keypoints, WorldKeypoints
 from midstance.errors import AnalysisError
 
@@ -27,6 +28,7 @@ class BodyFrameSeries:
 
     time_s: np.ndarray
     points: dict[str, np.ndarray]
+    #: per-point confidence 0..1 where the input gives one (absent = fully trusted when present)
     confidence: dict[str, np.ndarray]
     units: Literal["m", "px"]
     is_3d: bool
@@ -50,7 +52,7 @@ class BodyFrameSeries:
 
 
 def _nanmean_pts(*arrs: np.ndarray) -> np.ndarray:
-    return np.nanmean(np.stack(arrs), axis=0)
+    return nanmean_of(*arrs)
 
 
 def find_up_axis(kp: WorldKeypoints) -> tuple[int, float]:
@@ -74,7 +76,9 @@ def _low_foot_mask(foot_h: np.ndarray) -> np.ndarray:
     return ok & (foot_h <= thr)
 
 
-def _forward_from_feet(hip_h: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]], t: np.ndarray) -> np.ndarray:
+def _forward_from_feet(
+    hip_h: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]], t: np.ndarray
+) -> np.ndarray:
     """Horizontal running direction (unit 2-vector) from the stance feet moving backwards relative
     to the hips. ``hip_h`` (n, 2) and each foot (n, 2) horizontal position, with foot height (n,)."""
     vels = []
@@ -87,14 +91,14 @@ def _forward_from_feet(hip_h: np.ndarray, feet: list[tuple[np.ndarray, np.ndarra
     if not vels:
         raise AnalysisError("cannot find the running direction: no foot is seen on the ground")
     v = np.concatenate(vels)
-    # the stance foot moves backwards relative to the hip: forward = −mean velocity direction
+    # the stance foot moves backwards relative to the hip: forward is opposite its typical velocity
+    # (a median, not a principal axis: in stance the velocity is nearly constant, so its spread is
+    # mostly noise and would point anywhere)
     mean = -np.median(v, axis=0)
-    # principal axis of the relative motion gives a cleaner direction; sign from the mean
-    _, _, vt = np.linalg.svd(v - v.mean(axis=0), full_matrices=False)
-    axis = vt[0]
-    if axis @ mean < 0:
-        axis = -axis
-    return axis / np.linalg.norm(axis)
+    norm = float(np.linalg.norm(mean))
+    if not np.isfinite(norm) or norm == 0:
+        raise AnalysisError("cannot find the running direction: the feet do not move relative to the hips")
+    return mean / norm
 
 
 def to_body_frame(kp: Keypoints, facing_hint: Literal["left", "right"] | None = None) -> BodyFrameSeries:
@@ -139,15 +143,30 @@ def _world_to_body(kp: WorldKeypoints) -> BodyFrameSeries:
         up_sign = kp.up_sign if kp.up_axis is not None else 1.0
         h_ax = 1 - up_ax
         hip = _nanmean_pts(kp.points["left_hip"], kp.points["right_hip"])
-        feet = [(kp.points[n][:, [h_ax]], up_sign * kp.points[n][:, up_ax])
-                for s in ("left", "right") for n in (f"{s}_ankle", f"{s}_heel", f"{s}_toe") if n in kp.points]
-        sx = 1.0 if kp.forward_axis is not None else float(np.sign(_forward_from_feet(hip[:, [h_ax]], feet, t)[0]))
+        feet = [
+            (kp.points[n][:, [h_ax]], up_sign * kp.points[n][:, up_ax])
+            for s in ("left", "right")
+            for n in (f"{s}_ankle", f"{s}_heel", f"{s}_toe")
+            if n in kp.points
+        ]
+        sx = (
+            1.0
+            if kp.forward_axis is not None
+            else float(np.sign(_forward_from_feet(hip[:, [h_ax]], feet, t)[0]))
+        )
         pts = {
             k: np.column_stack([sx * v[:, h_ax], up_sign * v[:, up_ax], np.full(v.shape[0], np.nan)])
             for k, v in kp.points.items()
         }
-        return BodyFrameSeries(t, pts, {k: kp.conf(k) for k in kp.points}, "m", False, None,
-                               {"orientation": "2D sagittal, forward from the stance feet"})
+        return BodyFrameSeries(
+            t,
+            pts,
+            {k: kp.conf(k) for k in kp.confidence},
+            "m",
+            False,
+            None,
+            {"orientation": "2D sagittal, forward from the stance feet"},
+        )
     up_ax, up_sign = find_up_axis(kp)
     up = np.zeros(3)
     up[up_ax] = up_sign
@@ -163,9 +182,8 @@ def _world_to_body(kp: WorldKeypoints) -> BodyFrameSeries:
         notes["forward"] = f"{'+' if kp.forward_sign > 0 else '-'}{'XYZ'[kp.forward_axis]} (documented)"
     else:
         if all(n in kp.points for n in ("left_asis", "right_asis", "left_psis", "right_psis")):
-            d = (
-                _nanmean_pts(kp.points["left_asis"], kp.points["right_asis"])
-                - _nanmean_pts(kp.points["left_psis"], kp.points["right_psis"])
+            d = _nanmean_pts(kp.points["left_asis"], kp.points["right_asis"]) - _nanmean_pts(
+                kp.points["left_psis"], kp.points["right_psis"]
             )
             h = np.nanmedian(horiz(d), axis=0)
             how = "pelvis markers (PSIS → ASIS)"
@@ -188,21 +206,25 @@ def _world_to_body(kp: WorldKeypoints) -> BodyFrameSeries:
         if ang <= SNAP_DEG:
             fwd = np.zeros(3)
             fwd[horiz_axes[k]] = float(np.sign(h[k]))
-            notes["forward"] = f"{'+' if h[k] > 0 else '-'}{'XYZ'[horiz_axes[k]]} (from {how}, {ang:.1f}° off)"
+            notes["forward"] = (
+                f"{'+' if h[k] > 0 else '-'}{'XYZ'[horiz_axes[k]]} (from {how}, {ang:.1f}° off)"
+            )
         else:
             notes["forward"] = f"{fwd.round(3).tolist()} (from {how})"
     right = np.cross(fwd, up)
     rot = np.stack([fwd, up, right])  # rows: body axes in lab coordinates
     pts = {k: v @ rot.T for k, v in kp.points.items()}
-    conf = {k: kp.conf(k) for k in kp.points}
+    conf = {k: kp.conf(k) for k in kp.confidence}  # only points that come with confidences
     standing = {k: np.asarray(v, dtype=float) @ rot.T for k, v in kp.standing.items()}
     return BodyFrameSeries(t, pts, conf, "m", True, None, notes, standing)
 
 
-def detect_setting(body: BodyFrameSeries, leg_length: float) -> tuple[Literal["treadmill", "overground"], float]:
+def detect_setting(
+    body: BodyFrameSeries, leg_length: float
+) -> tuple[Literal["treadmill", "overground"], float]:
     """Treadmill when the mid-hip stays in place; overground when it travels. Returns the setting
     and the mid-hip's mean forward speed in leg lengths per second."""
-    hip_x = np.nanmean(np.stack([body.x("left_hip"), body.x("right_hip")]), axis=0)
+    hip_x = nanmean_of(body.x("left_hip"), body.x("right_hip"))
     ok = np.isfinite(hip_x)
     if ok.sum() < 2:
         return "treadmill", 0.0

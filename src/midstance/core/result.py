@@ -17,6 +17,7 @@ from midstance.core.catalog import METRIC_NAMES
 from midstance.errors import InputError
 
 SCHEMA_VERSION = 1
+_METRIC_SET = frozenset(METRIC_NAMES)
 
 Severity = Literal["info", "notice", "warning"]
 SEVERITY_RANK: dict[str, int] = {"warning": 0, "notice": 1, "info": 2}
@@ -87,11 +88,15 @@ class Stance:
     quality: float
 
     def __post_init__(self) -> None:
-        unknown = set(self.metrics) - set(METRIC_NAMES)
+        unknown = self.metrics.keys() - _METRIC_SET
         if unknown:
             raise ValueError(f"unknown stance metrics: {sorted(unknown)}")
-        full = {name: _round(self.metrics.get(name)) for name in METRIC_NAMES}
-        object.__setattr__(self, "metrics", MappingProxyType(full))
+        # metrics not measured are simply absent here; get() and to_dict() give None for them
+        object.__setattr__(
+            self,
+            "metrics",
+            MappingProxyType({k: v for k, v in self.metrics.items() if v is not None and math.isfinite(v)}),
+        )
 
     def get(self, name: str) -> float | None:
         return self.metrics.get(name)
@@ -106,7 +111,7 @@ class Stance:
             "to_frame": self.to_frame,
             "midstance_frame": self.midstance_frame,
         }
-        d.update(self.metrics)
+        d.update({name: _round(self.metrics.get(name)) for name in METRIC_NAMES})
         d["foot_strike"] = self.foot_strike
         d["quality"] = _round(self.quality, 3)
         return d
@@ -216,8 +221,18 @@ class Result:
     def to_csv(self) -> str:
         """One row per stance; columns as in the JSON stance objects."""
         buf = io.StringIO()
-        cols = ["side", "ic_s", "to_s", "midstance_s", "ic_frame", "to_frame", "midstance_frame",
-                *METRIC_NAMES, "foot_strike", "quality"]
+        cols = [
+            "side",
+            "ic_s",
+            "to_s",
+            "midstance_s",
+            "ic_frame",
+            "to_frame",
+            "midstance_frame",
+            *METRIC_NAMES,
+            "foot_strike",
+            "quality",
+        ]
         w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")
         w.writeheader()
         for st in self.stances:
@@ -268,7 +283,9 @@ def result_from_dict(d: Mapping[str, Any]) -> Result:
             foot_strike=sm.get("foot_strike", {}),
             metrics={
                 name: MetricSummary(
-                    left=SideStat(**m["left"]), right=SideStat(**m["right"]), asymmetry_pct=m.get("asymmetry_pct")
+                    left=SideStat(**m["left"]),
+                    right=SideStat(**m["right"]),
+                    asymmetry_pct=m.get("asymmetry_pct"),
                 )
                 for name, m in sm.get("metrics", {}).items()
             },

@@ -54,7 +54,10 @@ def summarise(stances: Sequence[Stance]) -> Summary:
         strikes[side] = max(set(kinds), key=kinds.count) if kinds else None
     return Summary(
         cadence_spm=cadence_spm(stances),
-        steps={"left": sum(s.side == "left" for s in stances), "right": sum(s.side == "right" for s in stances)},
+        steps={
+            "left": sum(s.side == "left" for s in stances),
+            "right": sum(s.side == "right" for s in stances),
+        },
         metrics=metrics,
         foot_strike=strikes,
     )

@@ -15,6 +15,21 @@ def kabsch(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, cd - r @ cs
 
 
+def kabsch_batch(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`kabsch` for many frames at once: ``src`` (k, 3), ``dst`` (n, k, 3) → R (n, 3, 3), t (n, 3)."""
+    cs = src.mean(axis=0)
+    cd = dst.mean(axis=1)
+    h = np.einsum("ki,nkj->nij", src - cs, dst - cd[:, None, :])
+    u, _, vt = np.linalg.svd(h)
+    v = np.swapaxes(vt, 1, 2)
+    ut = np.swapaxes(u, 1, 2)
+    d = np.sign(np.linalg.det(v @ ut))
+    fix = np.ones((len(d), 3))
+    fix[:, 2] = d
+    r = (v * fix[:, None, :]) @ ut
+    return r, cd - np.einsum("nij,j->ni", r, cs)
+
+
 def carry_rigid(
     ref: dict[str, np.ndarray], frames: dict[str, np.ndarray], cluster: list[str], target: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -29,13 +44,17 @@ def carry_rigid(
     out = np.full((n, 3), np.nan)
     rms = np.full(n, np.nan)
     ok_all = np.isfinite(d_cl).all(axis=2)
-    for i in range(n):
+    full = ok_all.all(axis=1)
+    if full.any():  # frames with the whole cluster: all at once
+        r, t = kabsch_batch(s_cl, d_cl[full])
+        out[full] = np.einsum("nij,j->ni", r, target) + t
+        fitted = np.einsum("nij,kj->nki", r, s_cl) + t[:, None, :]
+        rms[full] = np.sqrt(np.mean(np.sum((fitted - d_cl[full]) ** 2, axis=2), axis=1))
+    for i in np.nonzero(~full & (ok_all.sum(axis=1) >= 3))[0]:
         ok = ok_all[i]
-        if ok.sum() < 3:
-            continue
-        r, t = kabsch(s_cl[ok], d_cl[i][ok])
-        out[i] = r @ target + t
-        rms[i] = float(np.sqrt(np.mean(np.sum((s_cl[ok] @ r.T + t - d_cl[i][ok]) ** 2, axis=1))))
+        r1, t1 = kabsch(s_cl[ok], d_cl[i][ok])
+        out[i] = r1 @ target + t1
+        rms[i] = float(np.sqrt(np.mean(np.sum((s_cl[ok] @ r1.T + t1 - d_cl[i][ok]) ** 2, axis=1))))
     return out, rms
 
 

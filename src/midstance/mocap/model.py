@@ -64,7 +64,9 @@ def _evaluate(preset: MarkerPreset, md: MarkerData, static: MarkerData | None) -
     return _Found(preset, score, tuple(missing))
 
 
-def _can_rebuild(preset: MarkerPreset, md: MarkerData, static: MarkerData | None, role: str, side: str) -> bool:
+def _can_rebuild(
+    preset: MarkerPreset, md: MarkerData, static: MarkerData | None, role: str, side: str
+) -> bool:
     if static is None:
         return False
     cluster_role = "thigh" if role == "knee" else "shank"
@@ -73,7 +75,9 @@ def _can_rebuild(preset: MarkerPreset, md: MarkerData, static: MarkerData | None
     return target is not None and len(cluster) >= 3
 
 
-def choose_preset(md: MarkerData, static: MarkerData | None = None, preset: MarkerPreset | None = None) -> _Found:
+def choose_preset(
+    md: MarkerData, static: MarkerData | None = None, preset: MarkerPreset | None = None
+) -> _Found:
     """The preset that finds the most required points (hip, knee, ankle, foot per side)."""
     candidates = [preset] if preset is not None else [*PRESETS, alias_preset(md.markers)]
     found = max((_evaluate(p, md, static) for p in candidates), key=lambda f: f.score)
@@ -115,8 +119,12 @@ def build_keypoints(
         filled, count = fill_rigid({c: markers[c] for c in cluster}, cluster)
         markers.update(filled)
         if count:
-            warnings.append(("pelvis_gaps_filled",
-                             f"{count} missing pelvis-marker samples rebuilt from the other pelvis markers"))
+            warnings.append(
+                (
+                    "pelvis_gaps_filled",
+                    f"{count} missing pelvis-marker samples rebuilt from the other pelvis markers",
+                )
+            )
     for side in SIDES:
         hjc = _first(md, p.names("hjc", side))
         if hjc:
@@ -146,26 +154,34 @@ def build_keypoints(
             assert static is not None
             ref = static.mean_pose()
             target_name = _first(static, p.names(role, side))
-            cl = [c for c in p.names("thigh" if role == "knee" else "shank", side)
-                  if _present(md, c) and c in ref]
+            cl = [
+                c
+                for c in p.names("thigh" if role == "knee" else "shank", side)
+                if _present(md, c) and c in ref
+            ]
             traj, rms = carry_rigid(ref, dict(markers), cl, ref[str(target_name)])
             points[f"{side}_{role}"] = traj
             meta[f"{side}_{role}_rebuilt"] = f"from static trial via {len(cl)}-marker cluster"
             bad = np.nanmax(rms) if np.isfinite(rms).any() else float("nan")
             if np.isfinite(bad) and bad > 0.01:
-                warnings.append((
-                    "cluster_fit",
-                    f"{side} {role}: rigid cluster fit residual up to {bad * 1000:.0f} mm "
-                    "(a loose marker?); the landmark may be off in those frames",
-                ))
+                warnings.append(
+                    (
+                        "cluster_fit",
+                        f"{side} {role}: rigid cluster fit residual up to {bad * 1000:.0f} mm "
+                        "(a loose marker?); the landmark may be off in those frames",
+                    )
+                )
         heel = _first(md, p.names("heel", side))
         toes = _all(md, p.names("toe", side))
         foot = _all(md, p.names("foot", side)) or ([heel] if heel else [])
         if heel:
             points[f"{side}_heel"] = markers[heel]
         if toes:
-            points[f"{side}_toe"] = np.nanmean(np.stack([markers[t] for t in toes]), axis=0) if len(toes) > 1 \
+            points[f"{side}_toe"] = (
+                np.nanmean(np.stack([markers[t] for t in toes]), axis=0)
+                if len(toes) > 1
                 else markers[toes[0]]
+            )
         for k, name in enumerate(foot):
             points[f"{side}_foot_{k}"] = markers[name]
         sh = _first(md, p.names("shoulder", side))
@@ -184,13 +200,18 @@ def build_keypoints(
 
     missing_knee = [s for s in SIDES if f"{s}_knee" not in points]
     if missing_knee:
-        warnings.append(("no_knee_marker",
-                         f"no knee marker for the {' and '.join(missing_knee)} side: knee angles are not reported"))
+        warnings.append(
+            (
+                "no_knee_marker",
+                f"no knee marker for the {' and '.join(missing_knee)} side: knee angles are not reported",
+            )
+        )
     return WorldKeypoints(
         time_s=md.time_s,
         points=points,
-        source=SourceInfo(path=md.path, kind="mocap", fps=md.rate_hz, duration_s=float(md.time_s[-1]),
-                          frame_count=n),
+        source=SourceInfo(
+            path=md.path, kind="mocap", fps=md.rate_hz, duration_s=float(md.time_s[-1]), frame_count=n
+        ),
         meta=meta,
         import_warnings=tuple(warnings),
         up_axis=md.up_axis,

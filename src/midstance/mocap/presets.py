@@ -22,8 +22,20 @@ from pathlib import Path
 from midstance.errors import InputError
 
 SIDE_LETTERS = {"left": "L", "right": "R"}
-SIDED_ROLES = ("asis", "psis", "pelvis_extra", "hjc", "knee", "ankle", "heel", "toe", "foot", "shoulder",
-               "thigh", "shank")
+SIDED_ROLES = (
+    "asis",
+    "psis",
+    "pelvis_extra",
+    "hjc",
+    "knee",
+    "ankle",
+    "heel",
+    "toe",
+    "foot",
+    "shoulder",
+    "thigh",
+    "shank",
+)
 
 
 @dataclass(frozen=True)
@@ -55,10 +67,18 @@ PRESETS: tuple[MarkerPreset, ...] = (
             "heel": ("{S}.Heel.Bottom",),
             "toe": ("{S}.MT1", "{S}.MT5"),
             "foot": ("{S}.Heel.Bottom", "{S}.Heel.Top", "{S}.Heel.Lateral", "{S}.MT1", "{S}.MT5"),
-            "thigh": ("{S}.Thigh.Top.Lateral", "{S}.Thigh.Bottom.Lateral", "{S}.Thigh.Top.Medial",
-                      "{S}.Thigh.Bottom.Medial"),
-            "shank": ("{S}.Shank.Top.Lateral", "{S}.Shank.Bottom.Lateral", "{S}.Shank.Top.Medial",
-                      "{S}.Shank.Bottom.Medial"),
+            "thigh": (
+                "{S}.Thigh.Top.Lateral",
+                "{S}.Thigh.Bottom.Lateral",
+                "{S}.Thigh.Top.Medial",
+                "{S}.Thigh.Bottom.Medial",
+            ),
+            "shank": (
+                "{S}.Shank.Top.Lateral",
+                "{S}.Shank.Bottom.Lateral",
+                "{S}.Shank.Top.Medial",
+                "{S}.Shank.Bottom.Medial",
+            ),
         },
         description="Running Biomechanics Data Set (Fukuchi et al. 2017)",
     ),
@@ -152,7 +172,7 @@ def _split_side(norm: str) -> tuple[str | None, str]:
     for side, prefixes in (("left", ("left", "l")), ("right", ("right", "r"))):
         for p in prefixes:
             if norm.startswith(p) and len(norm) > len(p):
-                return side, norm[len(p):]
+                return side, norm[len(p) :]
     for side, suffixes in (("left", ("left", "l")), ("right", ("right", "r"))):
         for s in suffixes:
             if norm.endswith(s) and len(norm) > len(s):
@@ -183,7 +203,8 @@ def alias_preset(labels: Iterable[str]) -> MarkerPreset:
         for role in ("knee", "ankle", "heel", "shoulder"):
             if role in explicit[side]:
                 explicit[side][role] = sorted(
-                    explicit[side][role], key=lambda lab: _ALIASES[role].index(_split_side(normalise_label(lab))[1])
+                    explicit[side][role],
+                    key=lambda lab: _ALIASES[role].index(_split_side(normalise_label(lab))[1]),
                 )[:1]
     return MarkerPreset(
         "aliases",
@@ -205,7 +226,9 @@ def preset_from_mapping(path: Path) -> MarkerPreset:
     except OSError as exc:
         raise InputError(f"cannot read the marker mapping {path}: {exc.strerror}; check the path") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"the marker mapping {path} is not valid JSON ({exc}); see docs/formats.md") from None
+        raise InputError(
+            f"the marker mapping {path} is not valid JSON ({exc}); see docs/formats.md"
+        ) from None
     if not isinstance(raw, dict):
         raise InputError(f"the marker mapping {path} must be a JSON object of point names to marker labels")
     role_of = {"hip": "hjc"}
@@ -229,4 +252,6 @@ def preset_from_mapping(path: Path) -> MarkerPreset:
     for side in explicit:
         if "foot" not in explicit[side]:
             explicit[side]["foot"] = explicit[side].get("heel", ()) + explicit[side].get("toe", ())
-    return MarkerPreset("mapping", {}, sacrum=sacrum, description=f"mapping file {path.name}", explicit=explicit)
+    return MarkerPreset(
+        "mapping", {}, sacrum=sacrum, description=f"mapping file {path.name}", explicit=explicit
+    )
