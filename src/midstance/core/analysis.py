@@ -21,7 +21,7 @@ from midstance.core.filters import interp_at
 from midstance.core.findings import make_findings
 from midstance.core.orient import BodyFrameSeries, detect_setting, to_body_frame
 from midstance.core.result import Result, Runner, Source, Stance, Warning_
-from midstance.core.series import ImageKeypoints, Keypoints, WorldKeypoints
+from midstance.core.series import CONTRACT_POINTS, ImageKeypoints, Keypoints, WorldKeypoints
 from midstance.core.stance import (
     classify_strike,
     find_midstance,
@@ -56,6 +56,25 @@ class Prepared:
     leg_units: float  # leg length in the data's units
     m_per_unit: float | None  # metres per unit when a scale is known
     cutoff_hz: float
+    mid_hip: np.ndarray  # (n, 2) smoothed mean of both hips, body frame
+    mid_shoulder: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Traces:
+    """Time series behind a result, for plots, key frames and overlays (not part of the JSON).
+
+    ``points`` are the cleaned, low-passed contract points in the input's own frame: image pixels
+    (x right, y down) for video/image keypoints, body-frame metres (X forward, Y up) otherwise."""
+
+    time_s: np.ndarray
+    frame: Literal["image", "body"]
+    points: dict[str, np.ndarray]
+    knee_flexion_deg: dict[str, np.ndarray]
+    mid_hip_height: np.ndarray
+    clearance: dict[str, np.ndarray]
+    units: str
+    leg_length_units: float
 
 
 def _require(kp: Keypoints) -> None:
@@ -128,7 +147,14 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
                 "only; pass your height for centimetres",
             )
         )
-    return Prepared(t, body, clean, rate, body.units, leg, m_per_unit, cleaner.cutoff_hz), warnings, notes
+    mid_hip = 0.5 * (clean["left_hip"].smooth[:, :2] + clean["right_hip"].smooth[:, :2])
+    mid_sh = (
+        0.5 * (clean["left_shoulder"].smooth[:, :2] + clean["right_shoulder"].smooth[:, :2])
+        if "left_shoulder" in clean and "right_shoulder" in clean
+        else None
+    )
+    prep = Prepared(t, body, clean, rate, body.units, leg, m_per_unit, cleaner.cutoff_hz, mid_hip, mid_sh)
+    return prep, warnings, notes
 
 
 def _detector(prep: Prepared) -> ClearanceContactDetector:
@@ -146,22 +172,45 @@ def _detector(prep: Prepared) -> ClearanceContactDetector:
     )
 
 
-def detect_contacts(prep: Prepared) -> tuple[list[Contact], int]:
+def detect_contacts(prep: Prepared) -> tuple[list[Contact], int, dict[str, np.ndarray]]:
     feet: dict = {}
     for side in SIDES:
         names = _foot_names(prep.clean, side)  # type: ignore[arg-type]
         feet[side] = FootSignal({n.split("_", 1)[1]: prep.clean[n].raw[:, :2] for n in names})
     det = _detector(prep).detect(prep.t, feet)
-    return det.contacts_, det.incomplete_
-
-
-def _mid(prep: Prepared, a: str, b: str) -> np.ndarray:
-    return 0.5 * (prep.clean[a].smooth + prep.clean[b].smooth)
+    return det.contacts_, det.incomplete_, det.clearance_
 
 
 def _sample(arr: np.ndarray, t: np.ndarray, times: np.ndarray) -> np.ndarray:
     """``arr`` (n, d) linearly interpolated at many ``times`` → (k, d)."""
     return np.column_stack([np.interp(times, t, arr[:, j]) for j in range(arr.shape[1])])
+
+
+def _to_output_frame(prep: Prepared, xy: np.ndarray) -> np.ndarray:
+    """Body-frame (X forward, Y up) → the input's frame: image pixels for image data."""
+    if prep.units != "px":
+        return xy
+    sx = 1.0 if prep.body.facing == "right" else -1.0
+    out = np.empty_like(xy)
+    out[..., 0] = sx * xy[..., 0]
+    out[..., 1] = -xy[..., 1]
+    return out
+
+
+def _key_points(prep: Prepared, side: str, times: np.ndarray) -> list[dict[str, tuple[float, float]]]:
+    """Positions of the drawing points at each of ``times`` in the input's frame."""
+    t = prep.t
+    series = {"mid_hip": prep.mid_hip}
+    if prep.mid_shoulder is not None:
+        series["mid_shoulder"] = prep.mid_shoulder
+    for part in ("hip", "knee", "ankle", "heel", "toe"):
+        if f"{side}_{part}" in prep.clean:
+            series[part] = prep.clean[f"{side}_{part}"].smooth[:, :2]
+    sampled = {k: _to_output_frame(prep, _sample(v, t, times)) for k, v in series.items()}
+    return [
+        {k: (float(v[i, 0]), float(v[i, 1])) for k, v in sampled.items() if np.isfinite(v[i]).all()}
+        for i in range(len(times))
+    ]
 
 
 def _nearest_frames(t: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -178,9 +227,8 @@ def measure_stances(prep: Prepared, contacts: list[Contact]) -> list[Stance]:
     dense = prep.rate_hz >= DENSE_RATE_HZ
     leg = prep.leg_units
     scale = prep.m_per_unit
-    mid_hip = _mid(prep, "left_hip", "right_hip")[:, :2]
-    has_sh = "left_shoulder" in prep.clean and "right_shoulder" in prep.clean
-    mid_sh = _mid(prep, "left_shoulder", "right_shoulder")[:, :2] if has_sh else None
+    mid_hip = prep.mid_hip
+    mid_sh = prep.mid_shoulder
     ic = np.array([c.ic_s for c in contacts])
     to = np.array([c.to_s for c in contacts])
     side_of = [c.side for c in contacts]
@@ -256,6 +304,14 @@ def measure_stances(prep: Prepared, contacts: list[Contact]) -> list[Stance]:
             if scale:
                 cols["vertical_oscillation_m"][i] = osc * scale
     quality = _quality(prep, contacts)
+    key: list[dict[str, dict[str, tuple[float, float]]]] = [{} for _ in range(n)]
+    for side in SIDES:
+        sel = [i for i in range(n) if side_of[i] == side]
+        if sel:
+            at_ic = _key_points(prep, side, ic[sel])
+            at_ms = _key_points(prep, side, ms[sel])
+            for j, i in enumerate(sel):
+                key[i] = {"ic": at_ic[j], "midstance": at_ms[j]}
     f_ic, f_to, f_ms = (_nearest_frames(t, x) for x in (ic, to, ms))
     names = [k for k, v in cols.items() if np.isfinite(v).any()]
     return [
@@ -270,6 +326,7 @@ def measure_stances(prep: Prepared, contacts: list[Contact]) -> list[Stance]:
             metrics={k: float(cols[k][i]) for k in names},
             foot_strike=strikes[i],  # type: ignore[arg-type]
             quality=float(quality[i]),
+            points=key[i],
         )
         for i in range(n)
     ]
@@ -306,35 +363,27 @@ def _quality(prep: Prepared, contacts: list[Contact]) -> np.ndarray:
     t = prep.t
     i0 = np.searchsorted(t, np.array([c.ic_s - 0.05 for c in contacts]))
     i1 = np.searchsorted(t, np.array([c.to_s + 0.05 for c in contacts]), side="right")
+    span = np.maximum(i1 - i0, 1)
     out = np.zeros(len(contacts))
-    cums: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for name, cp in prep.clean.items():
-        if name.endswith(("_hip", "_knee", "_ankle", "_heel", "_toe")):
-            conf = prep.body.confidence.get(name)
-            weights = np.ones(len(t)) if conf is None else np.nan_to_num(conf, nan=0.0)
-            cums[name] = (
-                np.concatenate(([0.0], np.cumsum(cp.observed))),
-                np.concatenate(([0.0], np.cumsum(weights))),
-            )
-    for k, c in enumerate(contacts):
+    sides = np.array([c.side for c in contacts])
+
+    def share(values: np.ndarray) -> np.ndarray:
+        cum = np.concatenate(([0.0], np.cumsum(values)))
+        return (cum[i1] - cum[i0]) / span
+
+    for side in SIDES:
         names = [
             n
-            for n in (
-                "left_hip",
-                "right_hip",
-                f"{c.side}_knee",
-                f"{c.side}_ankle",
-                f"{c.side}_heel",
-                f"{c.side}_toe",
-            )
-            if n in cums
+            for n in ("left_hip", "right_hip", f"{side}_knee", f"{side}_ankle", f"{side}_heel", f"{side}_toe")
+            if n in prep.clean
         ]
-        span = i1[k] - i0[k]
-        if span <= 0 or not names:
-            continue
-        obs = np.mean([(cums[n][0][i1[k]] - cums[n][0][i0[k]]) / span for n in names])
-        conf = np.mean([(cums[n][1][i1[k]] - cums[n][1][i0[k]]) / span for n in names])
-        out[k] = float(np.clip(obs * conf, 0.0, 1.0))
+        obs = np.mean([share(prep.clean[n].observed) for n in names], axis=0)
+        confs = [
+            share(np.nan_to_num(prep.body.confidence[n], nan=0.0)) for n in names if n in prep.body.confidence
+        ]
+        conf = np.mean(confs, axis=0) if confs else 1.0
+        mine = sides == side
+        out[mine] = np.clip(obs * conf, 0.0, 1.0)[mine]
     return out
 
 
@@ -356,12 +405,41 @@ def analyze(
     kp: Keypoints, settings: AnalysisSettings | None = None, progress: Progress | None = None
 ) -> Result:
     """Analyse one trial: keypoints in, :class:`Result` out."""
+    return analyze_with_traces(kp, settings, progress)[0]
+
+
+def traces_of(prep: Prepared, clearance: dict[str, np.ndarray]) -> Traces:
+    pts = {n: _to_output_frame(prep, c.smooth[:, :2]) for n, c in prep.clean.items() if n in CONTRACT_POINTS}
+    knee: dict[str, np.ndarray] = {}
+    for side in SIDES:
+        if f"{side}_knee" in prep.clean:
+            knee[side] = knee_flexion_deg(
+                prep.clean[f"{side}_hip"].smooth[:, :2],
+                prep.clean[f"{side}_knee"].smooth[:, :2],
+                prep.clean[f"{side}_ankle"].smooth[:, :2],
+            )
+    return Traces(
+        time_s=prep.t,
+        frame="image" if prep.units == "px" else "body",
+        points=pts,
+        knee_flexion_deg=knee,
+        mid_hip_height=prep.mid_hip[:, 1],
+        clearance=clearance,
+        units=prep.units,
+        leg_length_units=prep.leg_units,
+    )
+
+
+def analyze_with_traces(
+    kp: Keypoints, settings: AnalysisSettings | None = None, progress: Progress | None = None
+) -> tuple[Result, Traces]:
+    """:func:`analyze`, also returning the cleaned time series behind the result."""
     settings = settings or AnalysisSettings()
     say = progress or (lambda stage, frac: None)
     say("cleaning", 0.0)
     prep, warnings, notes = prepare(kp, settings)
     say("events", 0.4)
-    contacts, incomplete = detect_contacts(prep)
+    contacts, incomplete, clearance = detect_contacts(prep)
     if not contacts:
         raise AnalysisError(
             "no complete stance found: the feet are never seen landing and leaving the ground "
@@ -426,7 +504,7 @@ def analyze(
     notes["mean_speed_leg_per_s"] = f"{speed:.2f}"
     notes["flight_time_median_s"] = f"{np.median(flights):.3f}" if flights else "n/a"
     say("done", 1.0)
-    return Result(
+    result = Result(
         source=Source(
             path=src.path,
             kind=src.kind,
@@ -444,3 +522,4 @@ def analyze(
         warnings=tuple(warnings),
         analysis=notes,
     )
+    return result, traces_of(prep, clearance)

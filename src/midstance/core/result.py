@@ -86,6 +86,10 @@ class Stance:
     metrics: Mapping[str, float | None]
     foot_strike: Literal["rearfoot", "midfoot", "forefoot"] | None
     quality: float
+    #: positions at the key instants, {"ic": {name: (x, y)}, "midstance": {...}}: image pixels
+    #: (x right, y down) for video/image keypoints, body-frame metres (X forward, Y up) otherwise.
+    #: Names: mid_hip, mid_shoulder and the stance side's hip, knee, ankle, heel, toe.
+    points: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = self.metrics.keys() - _METRIC_SET
@@ -114,6 +118,13 @@ class Stance:
         d.update({name: _round(self.metrics.get(name)) for name in METRIC_NAMES})
         d["foot_strike"] = self.foot_strike
         d["quality"] = _round(self.quality, 3)
+        d["points"] = {
+            when: {
+                name: [_round(x, 2 if abs(x) > 10 else 5), _round(y, 2 if abs(y) > 10 else 5)]
+                for name, (x, y) in pts.items()
+            }
+            for when, pts in self.points.items()
+        }
         return d
 
 
@@ -273,6 +284,10 @@ def result_from_dict(d: Mapping[str, Any]) -> Result:
                 metrics={k: s.get(k) for k in METRIC_NAMES},
                 foot_strike=s.get("foot_strike"),
                 quality=s.get("quality") or 0.0,
+                points={
+                    w: {n: (float(xy[0]), float(xy[1])) for n, xy in pts.items() if None not in xy}
+                    for w, pts in (s.get("points") or {}).items()
+                },
             )
             for s in d["stances"]
         )
