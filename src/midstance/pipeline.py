@@ -105,8 +105,17 @@ def run(
 ) -> Result:
     """Read ``path`` and analyse it."""
     options = options or InputOptions()
+    _check_settings(settings, options)
+    kp = load_input(path, options, progress)
+    say = progress or (lambda stage, frac: None)
+    return analyze(kp, settings, progress=lambda stage, f: say(stage, 0.9 + 0.1 * f))
+
+
+def _check_settings(settings: AnalysisSettings, options: InputOptions) -> None:
     if options.fps is not None and options.fps <= 0:
         raise InputError(f"--fps must be positive, got {options.fps:g}")
+    if settings.kinematics_cutoff_hz <= 0:
+        raise InputError("--cutoff-hz must be positive (10 Hz is the default)")
     if settings.height_cm is not None and not 80 <= settings.height_cm <= 250:
         raise InputError(
             f"--height-cm {settings.height_cm:g} is not a plausible height; give it in centimetres (e.g. 178)"
@@ -116,6 +125,71 @@ def run(
             f"--slope-pct {settings.slope_pct:g} is not a plausible grade; give percent, e.g. -5 "
             "for 5 % downhill"
         )
-    kp = load_input(path, options, progress)
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """Where one analysis writes its outputs (any may be None). Nothing existing is overwritten
+    unless ``force``; every place is checked before the analysis starts."""
+
+    json: Path | None = None
+    csv: Path | None = None
+    report_dir: Path | None = None
+    overlay: Path | None = None
+    overlay_slowdown: float = 1.0
+    force: bool = False
+
+    def targets(self) -> list[tuple[Path, str]]:
+        out = []
+        for p, what in ((self.json, "JSON output"), (self.csv, "CSV output"), (self.report_dir, "report folder"),
+                        (self.overlay, "overlay video")):
+            if p is not None:
+                out.append((p, what))
+        return out
+
+
+def check_plan(path: Path, plan: OutputPlan) -> None:
+    from midstance.outputs import check_writable
+
+    targets = plan.targets()
+    resolved = [p.resolve() for p, _ in targets]
+    if len(set(resolved)) != len(resolved):
+        raise InputError("two outputs point to the same path; give each output its own name")
+    if path.exists() and path.resolve() in resolved:
+        raise InputError("an output path is the input file itself; choose another output path")
+    for p, what in targets:
+        check_writable(p, plan.force, what)
+
+
+def run_full(path: Path, settings: AnalysisSettings, options: InputOptions | None = None,
+             plan: OutputPlan | None = None, progress: Progress | None = None) -> Result:
+    """Read, analyse and write every output of ``plan`` — the whole job of every front end."""
+    from midstance.core.analysis import analyze_with_traces
+    from midstance.outputs import write_text_atomic
+
+    options = options or InputOptions()
+    plan = plan or OutputPlan()
+    check_plan(path, plan)
+    _check_settings(settings, options)
     say = progress or (lambda stage, frac: None)
-    return analyze(kp, settings, progress=lambda stage, f: say(stage, 0.9 + 0.1 * f))
+    kp = load_input(path, options, say)
+    result, traces = analyze_with_traces(kp, settings, progress=lambda stage, f: say(stage, 0.85 + 0.05 * f))
+    if plan.json:
+        write_text_atomic(plan.json, result.to_json())
+    if plan.csv:
+        write_text_atomic(plan.csv, result.to_csv())
+    video = path if result.source.kind == "video" else None
+    if plan.report_dir is not None:
+        from midstance.report import write_report
+
+        say("report", 0.9)
+        write_report(result, plan.report_dir, traces=traces, video=video, force=plan.force)
+    if plan.overlay is not None:
+        if video is None:
+            raise InputError("--overlay needs a video input; motion capture and keypoints have no frames to draw on")
+        from midstance.report import write_overlay
+
+        say("overlay", 0.95)
+        write_overlay(result, traces, video, plan.overlay, slowdown=plan.overlay_slowdown)
+    say("done", 1.0)
+    return result

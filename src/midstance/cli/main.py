@@ -71,19 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _outputs(args: argparse.Namespace) -> list[tuple[Path, str]]:
-    outs = []
-    if args.json:
-        outs.append((args.json, "JSON output"))
-    if args.csv:
-        outs.append((args.csv, "CSV output"))
-    return outs
-
-
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from midstance.cli.progress import progress_bar
     from midstance.cli.summary import print_summary
-    from midstance.outputs import check_writable, write_text_atomic
-    from midstance.pipeline import InputOptions, run
+    from midstance.pipeline import InputOptions, OutputPlan, run_full
 
     settings = AnalysisSettings(
         height_cm=args.height_cm,
@@ -92,27 +83,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         kinematics_cutoff_hz=args.kinematics_cutoff_hz,
         max_gap_s=args.max_gap_s,
     )
-    if settings.kinematics_cutoff_hz <= 0:
-        raise InputError("--cutoff-hz must be positive (10 Hz is the default)")
-    outs = _outputs(args)
-    resolved = [p.resolve() for p, _ in outs]
-    if len(set(resolved)) != len(resolved):
-        raise InputError("--json and --csv point to the same file; give them different names")
-    if args.input.exists() and args.input.resolve() in resolved:
-        raise InputError("an output path is the input file itself; choose another output path")
-    for p, what in outs:
-        check_writable(p, args.force, what)
+    plan = OutputPlan(json=args.json, csv=args.csv, force=args.force)
     options = InputOptions(fps=args.fps, units=args.units, markers=args.markers, static=args.static)
-    from midstance.cli.progress import progress_bar
-
     with progress_bar(enabled=not args.quiet) as progress:
-        result = run(args.input, settings, options, progress=progress)
-    if args.json:
-        write_text_atomic(args.json, result.to_json())
-    if args.csv:
-        write_text_atomic(args.csv, result.to_csv())
+        result = run_full(args.input, settings, options, plan, progress=progress)
     if not args.quiet:
-        print_summary(result, written=[p for p, _ in outs])
+        print_summary(result, written=[p for p, _ in plan.targets()])
     return 0
 
 
