@@ -185,7 +185,7 @@ def test_internal_error_is_one_line_with_where_to_report(mocap_dir: Path, monkey
     def boom(*a, **k):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(pipeline, "analyze", boom)
+    monkeypatch.setattr(pipeline, "load_input", boom)
     code, _, err = run_cli("analyze", mocap_dir / "Running_0002.c3d")
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and "This is a bug" in err and "Traceback" not in err
