@@ -32,6 +32,7 @@ from midstance.core.stance import (
     trunk_lean_deg,
 )
 from midstance.core.summary import summarise
+from midstance.core.swaps import repair_swaps
 from midstance.errors import AnalysisError, InputError
 from midstance.settings import AnalysisSettings
 
@@ -119,7 +120,22 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
     t = np.asarray(kp.time_s, dtype=float)
     if not np.all(np.diff(t) > 0):
         raise InputError("timestamps are not strictly increasing; fix the time column (or pass --fps)")
-    body = to_body_frame(kp)
+    if isinstance(kp, ImageKeypoints) and all(f"{s}_ankle" in kp.points for s in SIDES):
+        # side view: put the near/far legs right before anything else looks at them
+        facing = to_body_frame(kp).facing or "left"
+        kp, swaps = repair_swaps(kp, facing)
+        notes["leg_label_swaps_repaired"] = str(swaps.swapped_frames)
+        if swaps.swapped_frames:
+            warnings.append(
+                Warning_(
+                    "legs_relabelled",
+                    f"the pose model confused the near and far leg in {swaps.swapped_frames} frames "
+                    f"({len(swaps.runs)} stretches); they were relabelled from the legs' continuity",
+                )
+            )
+        body = to_body_frame(kp, facing)
+    else:
+        body = to_body_frame(kp)
     notes.update(body.notes)
     rate = 1.0 / float(np.median(np.diff(t)))
     is_image = isinstance(kp, ImageKeypoints)

@@ -243,13 +243,13 @@ class SyntheticRunner:
         return np.arange(n) / self.rate_hz
 
     def _corrupt(
-        self, pts: dict[str, np.ndarray], scale: float
+        self, pts: dict[str, np.ndarray], scale: float, base_conf: dict[str, np.ndarray] | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         rng = np.random.default_rng(self.seed)
         out, conf = {}, {}
         for name, p in pts.items():
             q = p + rng.normal(0.0, self.noise, p.shape) if self.noise else p.copy()
-            c = np.full(p.shape[0], 0.95)
+            c = base_conf[name].copy() if base_conf and name in base_conf else np.full(p.shape[0], 0.95)
             n = p.shape[0]
             if self.outlier_frac:
                 k = rng.random(n) < self.outlier_frac
@@ -301,9 +301,11 @@ class SyntheticRunner:
         height: int = 1280,
         roll_deg: float = 0.0,
         swap_frames: tuple[tuple[int, int], ...] = (),
+        far_confidence: float = 0.7,
     ) -> SyntheticTrial:
         """Image keypoints as a level side camera would see them (optionally rolled by ``roll_deg``);
-        ``swap_frames`` lists (start, stop) frame ranges where left and right labels are exchanged."""
+        ``swap_frames`` lists (start, stop) frame ranges where the left and right legs' labels are
+        exchanged (as a pose model confuses near and far leg); the far leg gets ``far_confidence``."""
         t = self._times()
         pts2 = self.world_points(t)
         sx = 1.0 if facing == "right" else -1.0
@@ -316,11 +318,20 @@ class SyntheticRunner:
             out[name] = np.column_stack(
                 [cx + math.cos(r) * x - math.sin(r) * y, cy + math.sin(r) * x + math.cos(r) * y]
             )
+        # a pose model sees the near leg (the side facing the camera) better than the far one
+        base_conf = {
+            name: np.full(
+                len(t),
+                0.95 if name.startswith(facing) or not name.startswith(("left", "right")) else far_confidence,
+            )
+            for name in out
+        }
         for a, b in swap_frames:
-            for part in ("hip", "knee", "ankle", "heel", "toe", "shoulder"):
-                la, ra = out[f"left_{part}"], out[f"right_{part}"]
-                la[a:b], ra[a:b] = ra[a:b].copy(), la[a:b].copy()
-        pts, conf = self._corrupt(out, px_per_m * self.leg_length_m)
+            for part in ("knee", "ankle", "heel", "toe"):
+                ln, rn = f"left_{part}", f"right_{part}"
+                out[ln][a:b], out[rn][a:b] = out[rn][a:b].copy(), out[ln][a:b].copy()
+                base_conf[ln][a:b], base_conf[rn][a:b] = base_conf[rn][a:b].copy(), base_conf[ln][a:b].copy()
+        pts, conf = self._corrupt(out, px_per_m * self.leg_length_m, base_conf)
         kp = ImageKeypoints(
             time_s=t,
             points=pts,
