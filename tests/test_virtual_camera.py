@@ -9,13 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from matching import match, read_truth
 
 from midstance.core.analysis import analyze
 from midstance.core.camera import VirtualCamera
 from midstance.core.series import CONTRACT_POINTS
 from midstance.pipeline import InputOptions, load_mocap
 from midstance.settings import AnalysisSettings
+
+from matching import match, read_truth
 
 TRIALS = {"RBDS001runT25markers.txt": 181.0, "RBDS002runT45markers.txt": 183.0}
 
