@@ -17,7 +17,7 @@ import numpy as np
 from midstance.core.catalog import METRIC_NAMES
 from midstance.core.clean import CleanedPoint, Cleaner
 from midstance.core.events import ClearanceContactDetector, Contact, FootSignal
-from midstance.core.filters import interp_at
+from midstance.core.filters import interp_at, nanmean_of
 from midstance.core.findings import make_findings
 from midstance.core.orient import BodyFrameSeries, detect_setting, to_body_frame
 from midstance.core.result import Result, Runner, Source, Stance, Warning_
@@ -33,6 +33,7 @@ from midstance.core.stance import (
 )
 from midstance.core.summary import summarise
 from midstance.core.swaps import repair_swaps
+from midstance.core.video_events import StrideContactDetector, glitch_frames
 from midstance.errors import AnalysisError, InputError
 from midstance.settings import AnalysisSettings
 
@@ -145,9 +146,13 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
         min_confidence=0.3 if is_image else 0.0,
         despike_sigma=6.0 if is_image else None,
     )
+    points = dict(body.points)
+    if is_image:
+        points, glitches = _drop_leg_glitches(points, t, body.confidence)
+        notes["leg_glitch_frames_removed"] = str(glitches)
     # pelvis landmarks and extra foot markers are not low-passed here (only used raw or in 3D)
-    kinematic = {n for n in body.points if "_foot_" not in n and not n.endswith(("_asis", "_psis"))}
-    clean = cleaner.clean_all(body.points, t, body.confidence, smooth=kinematic)
+    kinematic = {n for n in points if "_foot_" not in n and not n.endswith(("_asis", "_psis"))}
+    clean = cleaner.clean_all(points, t, body.confidence, smooth=kinematic)
     notes["kinematics_cutoff_hz"] = f"{cleaner.cutoff_hz:g}"
     leg, _per_side = _leg_length(clean, body)
     m_per_unit: float | None = None
@@ -173,28 +178,60 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
     return prep, warnings, notes
 
 
-def _detector(prep: Prepared) -> ClearanceContactDetector:
-    if prep.units == "m":
-        return ClearanceContactDetector(
-            ic_level=0.004, to_level=0.013, cutoff_hz=30.0 if prep.rate_hz > 75 else None
-        )
-    # image data: levels relative to leg length (pose points sit on the sole, noise ~1 % of leg)
-    return ClearanceContactDetector(
-        ic_level=0.02 * prep.leg_units,
-        to_level=0.04 * prep.leg_units,
-        cutoff_hz=None,
-        tilted_ground=True,
-        min_contact_s=0.1,
-    )
+LEG_PARTS = ("knee", "ankle", "heel", "toe")
+
+
+def _drop_leg_glitches(
+    points: dict[str, np.ndarray], t: np.ndarray, conf: dict[str, np.ndarray]
+) -> tuple[dict[str, np.ndarray], int]:
+    """Image keypoints: frames where a foot leaves its smooth fore–aft course relative to the hip
+    (the pose model jumping to the other leg) lose that leg's points; they are filled later."""
+    if not all(f"{s}_hip" in points for s in SIDES):
+        return points, 0
+    hip_x = 0.5 * (points["left_hip"][:, 0] + points["right_hip"][:, 0])
+    dist = [
+        np.linalg.norm(points[f"{s}_hip"][:, :2] - points[f"{s}_ankle"][:, :2], axis=1)
+        for s in SIDES
+        if f"{s}_ankle" in points
+    ]
+    leg = float(np.nanpercentile(np.concatenate(dist), 95)) if dist else float("nan")
+    out = dict(points)
+    total = 0
+    for side in SIDES:
+        feet = [points[f"{side}_{p}"][:, 0] for p in ("ankle", "heel", "toe") if f"{side}_{p}" in points]
+        if not feet or not np.isfinite(leg):
+            continue
+        rel = nanmean_of(*feet) - hip_x
+        bad = glitch_frames(rel, t, leg)
+        total += int(bad.sum())
+        for part in LEG_PARTS:
+            name = f"{side}_{part}"
+            if name in out and bad.any():
+                a = out[name].copy()
+                a[bad] = np.nan
+                out[name] = a
+    return out, total
 
 
 def detect_contacts(prep: Prepared) -> tuple[list[Contact], int, dict[str, np.ndarray]]:
-    feet: dict = {}
+    if prep.units == "m":
+        feet: dict = {}
+        for side in SIDES:
+            names = _foot_names(prep.clean, side)  # type: ignore[arg-type]
+            feet[side] = FootSignal({n.split("_", 1)[1]: prep.clean[n].raw[:, :2] for n in names})
+        det = ClearanceContactDetector(
+            ic_level=0.004, to_level=0.013, cutoff_hz=30.0 if prep.rate_hz > 75 else None
+        ).detect(prep.t, feet)
+        return det.contacts_, det.incomplete_, det.clearance_
+    # image data (video, pose keypoints): stride-anchored detection, robust to pose glitches
+    fore_aft, feet = {}, {}
     for side in SIDES:
-        names = _foot_names(prep.clean, side)  # type: ignore[arg-type]
-        feet[side] = FootSignal({n.split("_", 1)[1]: prep.clean[n].raw[:, :2] for n in names})
-    det = _detector(prep).detect(prep.t, feet)
-    return det.contacts_, det.incomplete_, det.clearance_
+        parts = [p for p in ("heel", "toe") if f"{side}_{p}" in prep.clean] or ["ankle"]
+        xs = [prep.clean[f"{side}_{p}"].raw[:, 0] for p in (*parts, "ankle") if f"{side}_{p}" in prep.clean]
+        fore_aft[side] = nanmean_of(*xs) - prep.mid_hip[:, 0]
+        feet[side] = {p: prep.clean[f"{side}_{p}"].raw[:, :2] for p in parts}
+    vdet = StrideContactDetector(leg_length=prep.leg_units).detect(prep.t, fore_aft, feet)  # type: ignore[arg-type]
+    return vdet.contacts_, 0, vdet.clearance_
 
 
 def _sample(arr: np.ndarray, t: np.ndarray, times: np.ndarray) -> np.ndarray:

@@ -51,7 +51,7 @@ class FootSignal:
     points: dict[str, np.ndarray]
 
 
-def _ground_line(xs: np.ndarray, hs: np.ndarray, tilt: bool) -> tuple[float, float]:
+def ground_line(xs: np.ndarray, hs: np.ndarray, tilt: bool) -> tuple[float, float]:
     """Ground level h = a + b·x through the lowest samples (b = 0 unless ``tilt``)."""
     ok = np.isfinite(xs) & np.isfinite(hs)
     x, h = xs[ok], hs[ok]
@@ -101,7 +101,7 @@ class ClearanceContactDetector:
                 kinds.setdefault(name, []).append((side, p))
         levels: dict[tuple[Side, str], tuple[float, float]] = {}
         for kind, items in kinds.items():
-            per_side = {side: _ground_line(p[:, 0], p[:, 1], self.tilted_ground) for side, p in items}
+            per_side = {side: ground_line(p[:, 0], p[:, 1], self.tilted_ground) for side, p in items}
             lowest = min(
                 (v for v in per_side.values() if np.isfinite(v[0])),
                 key=lambda v: v[0],

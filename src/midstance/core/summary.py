@@ -30,12 +30,13 @@ def asymmetry_pct(left: float | None, right: float | None) -> float | None:
 
 
 def cadence_spm(stances: Sequence[Stance]) -> float | None:
-    """Steps per minute from the median step time (IC to the other foot's next IC)."""
+    """Steps per minute: steps counted over the time they take (60 / mean step time, a step being IC
+    to the other foot's next IC) — what a person counting steps against a clock gets."""
     steps = [s.get("step_time_s") for s in stances]
     v = np.array([x for x in steps if x is not None and x > 0], dtype=float)
     if v.size == 0:
         return None
-    return 60.0 / float(np.median(v))
+    return 60.0 / float(np.mean(v))
 
 
 def summarise(stances: Sequence[Stance]) -> Summary:

@@ -55,10 +55,17 @@ def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.nan_to_num(m, nan=0.0)
 
 
-def find_swaps(kp: ImageKeypoints, switch_cost: float | None = None) -> np.ndarray:
+def find_swaps(
+    kp: ImageKeypoints,
+    switch_cost: float | None = None,
+    facing: Literal["left", "right"] | None = None,
+    near_weight: float = 2.0,
+) -> np.ndarray:
     """Per frame, True where the model's left and right legs should be exchanged so the legs move
-    smoothly (up to one global exchange, decided by :func:`near_side_identity`)."""
-    left, right, _, _ = _legs(kp)
+    smoothly and, when ``facing`` is given, the better-seen leg carries the name of the side facing
+    the camera (a per-frame cost ``near_weight`` × confidence gap × leg scale for labellings that
+    name the better-seen leg after the far side)."""
+    left, right, lc, rc = _legs(kp)
     n = left.shape[0]
     if n < 3:
         return np.zeros(n, dtype=bool)
@@ -81,8 +88,25 @@ def find_swaps(kp: ImageKeypoints, switch_cost: float | None = None) -> np.ndarr
             pred = np.where(np.isfinite(pred).all(axis=-1, keepdims=True), pred, prev1)
             for c in (0, 1):
                 step[a, b, c, 2:] = _dist(options[2:, c], pred).sum(axis=-1) + penalty * (b != c)
+    # per-frame evidence of which leg is near: it is seen with higher confidence
+    unary = np.zeros((n, 2))
+    if facing is not None:
+        gap = np.nan_to_num(np.nanmean(lc, axis=1) - np.nanmean(rc, axis=1))  # > 0: model's left seen better
+        if facing == "right":
+            gap = -gap
+        # state 0 keeps the model's labels: wrong when the model's left is seen worse (gap < 0)
+        unary[:, 0] = near_weight * scale * np.maximum(0.0, -gap)
+        unary[:, 1] = near_weight * scale * np.maximum(0.0, gap)
+    for c in (0, 1):
+        step[:, :, c, :] += unary[:, c]
     first = np.array(
-        [[_dist(options[1, b], options[0, a]).sum() + penalty * (a != b) for b in (0, 1)] for a in (0, 1)]
+        [
+            [
+                _dist(options[1, b], options[0, a]).sum() + penalty * (a != b) + unary[0, a] + unary[1, b]
+                for b in (0, 1)
+            ]
+            for a in (0, 1)
+        ]
     )
     # Viterbi over states (s_{t-1}, s_t)
     cost = first.reshape(4)
@@ -125,7 +149,7 @@ def repair_swaps(
 ) -> tuple[ImageKeypoints, SwapReport]:
     """Relabel the legs frame by frame (continuity) and as a whole (near side = facing side when
     the confidences say which leg is near by at least ``min_margin``)."""
-    swaps = find_swaps(kp)
+    swaps = find_swaps(kp, facing=facing)
     flip, margin = near_side_identity(kp, swaps, facing)
     if margin < min_margin:
         # no evidence which leg is near: keep the model's majority labelling

@@ -1,0 +1,262 @@
+"""Foot contacts from pose keypoints (video): stride-anchored, robust to pose-model glitches.
+
+A pose model's foot points jitter by a few pixels and, for a frame or three at a time, jump to the
+other leg. Thresholding foot height alone then finds spurious or missing contacts. Two robust
+features anchor each stride instead:
+
+* **Fore–aft swing of the foot relative to the hip.** Every stride the foot swings from its most
+  forward position (end of swing, just before landing) to its most backward one (just after
+  toe-off), on a treadmill and overground alike. This oscillation is large (≈ 0.7 leg lengths) and
+  survives noise: its forward extremes count the strides of each foot, one per stride.
+* **Height above the ground line**, within each stride: initial contact is the first instant after
+  the forward extreme where the foot's lowest point comes down to the ground line, toe-off the last
+  instant before the backward extreme where the toe is still on it (both interpolated between
+  frames).
+
+Glitch frames (a leg's fore–aft position far from its own smooth course) are removed before either
+feature is read and filled from the neighbouring frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from midstance.core.events import Contact, Side
+from midstance.core.filters import crossings, fill_gaps, lowpass
+
+
+def glitch_frames(rel_x: np.ndarray, t: np.ndarray, leg: float, cutoff_hz: float = 5.0) -> np.ndarray:
+    """Frames where a foot's fore–aft position relative to the hip leaves its smooth course by more
+    than max(4 robust SDs, 8 % of leg length): pose-model jumps to the other leg. Iteratively
+    re-smoothed without the frames already flagged."""
+    rate = 1.0 / float(np.median(np.diff(t)))
+    bad = ~np.isfinite(rel_x)
+    x = rel_x.copy()
+    for _ in range(3):
+        filled = fill_gaps(np.where(bad, np.nan, x), t=t)
+        if not np.isfinite(filled).any():
+            return bad
+        smooth = lowpass(np.nan_to_num(filled, nan=float(np.nanmedian(filled))), rate, cutoff_hz)
+        resid = np.abs(x - smooth)
+        ok = np.isfinite(resid) & ~bad
+        if ok.sum() < 10:
+            break
+        sigma = 1.4826 * float(np.median(resid[ok]))
+        new = np.isfinite(resid) & (resid > max(4 * sigma, 0.08 * leg))
+        if not (new & ~bad).any():
+            break
+        bad |= new
+    return bad & np.isfinite(rel_x)
+
+
+@dataclass
+class StrideContactDetector:
+    """Contacts per foot from the fore–aft swing and the foot's height (image data; pixels).
+
+    ``ic_level``/``to_level`` are heights above the ground line, as fractions of leg length."""
+
+    leg_length: float
+    ic_level: float = 0.015
+    to_level: float = 0.04
+    swing_cutoff_hz: float = 4.0
+    height_cutoff_hz: float | None = 8.0
+    min_contact_s: float = 0.08
+
+    contacts_: list[Contact] = field(default_factory=list)
+    rejected_: list[tuple[str, float, str]] = field(default_factory=list)
+    stride_s_: float = float("nan")
+    clearance_: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def detect(
+        self, t: np.ndarray, fore_aft: dict[Side, np.ndarray], feet: dict[Side, dict[str, np.ndarray]]
+    ) -> StrideContactDetector:
+        """``fore_aft``: foot minus hip along the running direction; ``feet``: per side the foot's
+        points (``heel``, ``toe``, or ``ankle`` alone) as (n, 2) arrays, X forward, Y up."""
+        rate = 1.0 / float(np.median(np.diff(t)))
+        swings = {}
+        for side, fa in fore_aft.items():
+            f = fill_gaps(fa, t=t)
+            if np.isfinite(f).sum() < 10:
+                continue
+            swings[side] = lowpass(np.nan_to_num(f, nan=float(np.nanmedian(f))), rate, self.swing_cutoff_hz)
+        self.stride_s_ = _stride_period(swings, t)
+        self.contacts_ = []
+        self.rejected_ = []
+        slope = _ground_slope(swings, feet)
+        for side, sw in swings.items():
+            heights = {name: _height_above_stance_ground(p, sw, slope) for name, p in feet[side].items()}
+            for name, h in heights.items():
+                h = fill_gaps(h, t=t)
+                heights[name] = lowpass(h, rate, self.height_cutoff_hz) if self.height_cutoff_hz else h
+            hs = list(heights.values())
+            lo = np.nanmin(np.stack(hs), axis=0) if len(hs) > 1 else hs[0]
+            tt = heights.get("toe", lo)
+            self.clearance_[side] = lo
+            raw = fill_gaps(fore_aft[side], t=t)
+            self._side(side, t, sw, raw, lo, tt)
+        self.contacts_.sort(key=lambda c: c.ic_s)
+        return self
+
+    def _side(
+        self, side: Side, t: np.ndarray, sw: np.ndarray, raw: np.ndarray, lo: np.ndarray, toe: np.ndarray
+    ) -> None:
+        """Contacts of one foot: one per stride, between the foot's forward extreme (where the foot
+        turns back; on the ground it can only move backwards relative to the hip) and its backward
+        extreme (where it turns forward again; it has left the ground by then)."""
+        period = self.stride_s_
+        rate = 1.0 / float(np.median(np.diff(t)))
+        dist = max(1, int(0.6 * period * rate)) if np.isfinite(period) else max(1, int(0.4 * rate))
+        amp = float(np.nanpercentile(sw, 95) - np.nanpercentile(sw, 5))
+        fwd, _ = find_peaks(sw, distance=dist, prominence=0.3 * amp)
+        back, _ = find_peaks(-sw, distance=dist, prominence=0.3 * amp)
+        ic_lvl, to_lvl = self.ic_level * self.leg_length, self.to_level * self.leg_length
+        # a clip that starts in late swing: the first backward turn has no forward turn before it
+        if (
+            back.size
+            and (fwd.size == 0 or back[0] < fwd[0])
+            and np.isfinite(period)
+            and t[back[0]] - t[0] > 0.45 * period
+        ):
+            fwd = np.concatenate(([0], fwd))
+        for p in fwd:
+            later = back[back > p]
+            if later.size:
+                q = int(later[0])
+            elif np.isfinite(period) and t[-1] - t[p] > 0.45 * period:
+                q = len(t) - 1  # the clip ends before the foot turns forward: the stance may be whole
+            else:
+                continue
+            if np.isfinite(period) and t[q] - t[p] > 0.9 * period:
+                self.rejected_.append((side, float(t[p]), "no backward extreme within the stride"))
+                continue
+            t_fwd = _extreme_time(t, raw, p, +1)
+            t_back = _extreme_time(t, raw, q, -1)
+            # the ground line drifts when the runner moves on the belt or the camera sees the feet
+            # at another depth: each stride's own ground level is where its foot rests mid-stance
+            i0, i1 = int(np.searchsorted(t, t_fwd)), int(np.searchsorted(t, t_back)) + 1
+            if i1 - i0 < 3:
+                continue
+            base = float(np.nanpercentile(lo[i0:i1], 20))
+            plateau = lo[i0:i1][lo[i0:i1] < base + 0.03 * self.leg_length]
+            noise = (
+                1.4826 * float(np.median(np.abs(plateau - np.median(plateau)))) if plateau.size > 2 else 0.0
+            )
+            ic_at = base + max(ic_lvl, 2.5 * noise)
+            to_base = float(np.nanpercentile(toe[i0:i1], 20))
+            to_at = to_base + max(to_lvl, 2.5 * noise)
+            # landing: on the ground at the forward turn, or the first touch-down after it (a foot
+            # on the belt only moves backwards, so contact cannot begin before the turn)
+            start = t_fwd
+            downs = crossings(lo, t, ic_at, "down")
+            downs = downs[(downs > start) & (downs < t_back)]
+            if np.interp(start, t, lo) < ic_at and p > 0:
+                ic = start
+            elif downs.size:
+                ic = float(downs[0])
+            else:
+                self.rejected_.append((side, float(t[p]), "foot never comes down to the ground line"))
+                continue
+            # toe-off: the last time the toe leaves the ground before the backward turn, or the first
+            # after it when the toe is still down at the turn
+            ups_all = crossings(toe, t, to_at, "up")
+            if np.interp(t_back, t, toe) < to_at:
+                ups = ups_all[(ups_all > t_back) & (ups_all < t_back + 0.3 * period)]
+                to = float(ups[0]) if ups.size else None
+            else:
+                ups = ups_all[(ups_all > ic) & (ups_all <= t_back)]
+                to = float(ups[-1]) if ups.size else None
+            if to is None or to - ic < self.min_contact_s:
+                self.rejected_.append((side, float(t[p]), "toe-off not found"))
+                continue
+            # the contact must be complete inside the recording
+            if ic <= t[0] + 1.0 / rate or to >= t[-1] - 1.0 / rate:
+                continue
+            self.contacts_.append(Contact(side, ic, to))
+
+
+def _extreme_time(t: np.ndarray, raw: np.ndarray, k: int, sign: int, reach: int = 3) -> float:
+    """Sub-frame time of the raw signal's extreme (max for sign +1, min for −1) near sample ``k``."""
+    lo, hi = max(1, k - reach), min(len(t) - 2, k + reach)
+    seg = sign * raw[lo : hi + 1]
+    if not np.isfinite(seg).any():
+        return float(t[k])
+    m = lo + int(np.nanargmax(seg))
+    y0, y1, y2 = sign * raw[m - 1], sign * raw[m], sign * raw[m + 1]
+    den = y0 - 2 * y1 + y2
+    if not np.isfinite(den) or den >= 0:
+        return float(t[m])
+    frac = float(np.clip(0.5 * (y0 - y2) / den, -0.5, 0.5))
+    return float(t[m] + frac * (t[m + 1] - t[m - 1]) / 2)
+
+
+def _stance_mask(sw: np.ndarray) -> np.ndarray:
+    """Frames in the middle of a stance: the foot moving backwards relative to the hip (the swing
+    signal falling) between 25 % and 75 % of the way from its forward to its backward extreme."""
+    lo, hi = np.nanpercentile(sw, 5), np.nanpercentile(sw, 95)
+    frac = (sw - lo) / max(hi - lo, 1e-9)
+    falling = np.gradient(sw) < 0
+    return falling & (frac > 0.25) & (frac < 0.75)
+
+
+def _ground_slope(swings: dict[Side, np.ndarray], feet: dict[Side, dict[str, np.ndarray]]) -> float:
+    """The ground line's slope in the image (camera roll), shared by both feet: fitted through the
+    foot points of mid-stance frames, each point kind with its own intercept."""
+    xs, ys, groups = [], [], []
+    for side, sw in swings.items():
+        m = _stance_mask(sw)
+        for k, (name, p) in enumerate(feet[side].items()):
+            ok = m & np.isfinite(p).all(axis=1)
+            xs.append(p[ok, 0])
+            ys.append(p[ok, 1])
+            groups.append(np.full(int(ok.sum()), hash((side, k)) % 1_000_003))
+    if not xs or sum(len(x) for x in xs) < 10:
+        return 0.0
+    x, y, g = np.concatenate(xs), np.concatenate(ys), np.concatenate(groups)
+    # remove each group's mean, then one slope through all (within-group regression)
+    xc, yc = x.copy(), y.copy()
+    for gid in np.unique(g):
+        sel = g == gid
+        xc[sel] -= np.median(x[sel])
+        yc[sel] -= np.median(y[sel])
+    keep = np.abs(yc) < 3 * 1.4826 * np.median(np.abs(yc)) + 1e-9
+    if keep.sum() < 10 or np.ptp(xc[keep]) == 0:
+        return 0.0
+    slope = float(np.polyfit(xc[keep], yc[keep], 1)[0])
+    return float(np.clip(slope, -0.2, 0.2))  # ±11°: beyond that the fit is not a ground line
+
+
+def _height_above_stance_ground(p: np.ndarray, sw: np.ndarray, slope: float) -> np.ndarray:
+    """A foot point's height above where it sits in mid-stance (robust median level), with the
+    shared ground slope; glitch frames where the model put this foot on the other one do not move
+    the level."""
+    m = _stance_mask(sw) & np.isfinite(p).all(axis=1)
+    if m.sum() < 3:
+        ok = np.isfinite(p[:, 1])
+        base = float(np.percentile(p[ok, 1], 5)) if ok.any() else 0.0
+        return p[:, 1] - base
+    level = float(np.median(p[m, 1] - slope * p[m, 0]))
+    return p[:, 1] - (level + slope * p[:, 0])
+
+
+def _stride_period(swings: dict[Side, np.ndarray], t: np.ndarray) -> float:
+    """Stride period (s) from the autocorrelation of the fore–aft swing (the first peak past zero
+    lag, between 0.4 and 2.0 s: running to slow walking)."""
+    rate = 1.0 / float(np.median(np.diff(t)))
+    best = []
+    for sw in swings.values():
+        x = sw - np.mean(sw)
+        n = len(x)
+        if n < int(1.0 * rate):
+            continue
+        ac = np.correlate(x, x, mode="full")[n - 1 :]
+        ac = ac / ac[0] if ac[0] > 0 else ac
+        lo, hi = int(0.4 * rate), min(n - 1, int(2.0 * rate))
+        if hi <= lo:
+            continue
+        k = lo + int(np.argmax(ac[lo:hi]))
+        if ac[k] > 0.2:
+            best.append(k / rate)
+    return float(np.median(best)) if best else float("nan")
