@@ -141,8 +141,12 @@ class OutputPlan:
 
     def targets(self) -> list[tuple[Path, str]]:
         out = []
-        for p, what in ((self.json, "JSON output"), (self.csv, "CSV output"), (self.report_dir, "report folder"),
-                        (self.overlay, "overlay video")):
+        for p, what in (
+            (self.json, "JSON output"),
+            (self.csv, "CSV output"),
+            (self.report_dir, "report folder"),
+            (self.overlay, "overlay video"),
+        ):
             if p is not None:
                 out.append((p, what))
         return out
@@ -161,8 +165,13 @@ def check_plan(path: Path, plan: OutputPlan) -> None:
         check_writable(p, plan.force, what)
 
 
-def run_full(path: Path, settings: AnalysisSettings, options: InputOptions | None = None,
-             plan: OutputPlan | None = None, progress: Progress | None = None) -> Result:
+def run_full(
+    path: Path,
+    settings: AnalysisSettings,
+    options: InputOptions | None = None,
+    plan: OutputPlan | None = None,
+    progress: Progress | None = None,
+) -> Result:
     """Read, analyse and write every output of ``plan`` — the whole job of every front end."""
     from midstance.core.analysis import analyze_with_traces
     from midstance.outputs import write_text_atomic
@@ -186,7 +195,9 @@ def run_full(path: Path, settings: AnalysisSettings, options: InputOptions | Non
         write_report(result, plan.report_dir, traces=traces, video=video, force=plan.force)
     if plan.overlay is not None:
         if video is None:
-            raise InputError("--overlay needs a video input; motion capture and keypoints have no frames to draw on")
+            raise InputError(
+                "--overlay needs a video input; motion capture and keypoints have no frames to draw on"
+            )
         from midstance.report import write_overlay
 
         say("overlay", 0.95)

@@ -230,7 +230,7 @@ def detect_contacts(prep: Prepared) -> tuple[list[Contact], int, dict[str, np.nd
         xs = [prep.clean[f"{side}_{p}"].raw[:, 0] for p in (*parts, "ankle") if f"{side}_{p}" in prep.clean]
         fore_aft[side] = nanmean_of(*xs) - prep.mid_hip[:, 0]
         feet[side] = {p: prep.clean[f"{side}_{p}"].raw[:, :2] for p in parts}
-    vdet = StrideContactDetector(leg_length=prep.leg_units).detect(prep.t, fore_aft, feet)  # type: ignore[arg-type]
+    vdet = StrideContactDetector(leg_length=prep.leg_units).detect(prep.t, fore_aft, feet)
     return vdet.contacts_, 0, vdet.clearance_
 
 

@@ -207,11 +207,11 @@ def _ground_slope(swings: dict[Side, np.ndarray], feet: dict[Side, dict[str, np.
     xs, ys, groups = [], [], []
     for side, sw in swings.items():
         m = _stance_mask(sw)
-        for k, (name, p) in enumerate(feet[side].items()):
+        for p in feet[side].values():
             ok = m & np.isfinite(p).all(axis=1)
             xs.append(p[ok, 0])
             ys.append(p[ok, 1])
-            groups.append(np.full(int(ok.sum()), hash((side, k)) % 1_000_003))
+            groups.append(np.full(int(ok.sum()), len(groups)))
     if not xs or sum(len(x) for x in xs) < 10:
         return 0.0
     x, y, g = np.concatenate(xs), np.concatenate(ys), np.concatenate(groups)
