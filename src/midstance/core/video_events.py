@@ -204,7 +204,9 @@ def _stance_mask(sw: np.ndarray) -> np.ndarray:
 def _ground_slope(swings: dict[Side, np.ndarray], feet: dict[Side, dict[str, np.ndarray]]) -> float:
     """The ground line's slope in the image (camera roll), shared by both feet: fitted through the
     foot points of mid-stance frames, each point kind with its own intercept."""
-    xs, ys, groups = [], [], []
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    groups: list[np.ndarray] = []
     for side, sw in swings.items():
         m = _stance_mask(sw)
         for p in feet[side].values():
