@@ -14,12 +14,13 @@ from typing import Literal
 
 import numpy as np
 
+from midstance.core import frontal as fr
 from midstance.core.catalog import METRIC_NAMES
 from midstance.core.clean import CleanedPoint, Cleaner
-from midstance.core.events import ClearanceContactDetector, Contact, FootSignal
-from midstance.core.filters import interp_at, nanmean_of
+from midstance.core.events import ClearanceContactDetector, Contact, FootSignal, Side
+from midstance.core.filters import fill_gaps, interp_at, lowpass, nanmean_of
 from midstance.core.findings import make_findings
-from midstance.core.orient import BodyFrameSeries, detect_setting, to_body_frame
+from midstance.core.orient import BodyFrameSeries, detect_setting, detect_view, frontal_body, to_body_frame
 from midstance.core.result import Result, Runner, Source, Stance, Warning_
 from midstance.core.series import CONTRACT_POINTS, ImageKeypoints, Keypoints, WorldKeypoints
 from midstance.core.stance import (
@@ -33,7 +34,7 @@ from midstance.core.stance import (
 )
 from midstance.core.summary import summarise
 from midstance.core.swaps import repair_swaps
-from midstance.core.video_events import StrideContactDetector, glitch_frames
+from midstance.core.video_events import HeightContactDetector, StrideContactDetector, glitch_frames
 from midstance.errors import AnalysisError, InputError
 from midstance.settings import AnalysisSettings
 
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 #: Winter (2009) segment proportions: thigh 0.245 H + shank 0.246 H
 LEG_FRACTION_OF_HEIGHT = 0.491
 DENSE_RATE_HZ = 80.0
+FRONTAL_CUTOFF_HZ = 4.0
 SIDES: tuple[Literal["left", "right"], ...] = ("left", "right")
 Progress = Callable[[str, float], None]
 
@@ -60,6 +62,8 @@ class Prepared:
     cutoff_hz: float
     mid_hip: np.ndarray  # (n, 2) smoothed mean of both hips, body frame
     mid_shoulder: np.ndarray | None
+    #: side: X forward, Y up. rear/front (image only): X lateral (runner's right), Y up
+    view: Literal["side", "rear", "front"] = "side"
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,35 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
     t = np.asarray(kp.time_s, dtype=float)
     if not np.all(np.diff(t) > 0):
         raise InputError("timestamps are not strictly increasing; fix the time column (or pass --fps)")
-    if isinstance(kp, ImageKeypoints) and all(f"{s}_ankle" in kp.points for s in SIDES):
+    view: Literal["side", "rear", "front"] = "side"
+    if isinstance(kp, ImageKeypoints):
+        guess = detect_view(kp)
+        view = guess.view
+        notes["view_evidence"] = (
+            f"hip separation {guess.hip_separation:.2f} leg, foot swing {guess.foot_swing:.2f} "
+            f"leg, face confidence {guess.face_confidence:.2f}"
+        )
+        if view == "front":
+            warnings.append(
+                Warning_(
+                    "front_view",
+                    "the camera films the runner from the front: the hip–ankle "
+                    "offset needs a side view; film from the side at hip height (and from "
+                    "behind for the pelvis)",
+                )
+            )
+        elif guess.oblique:
+            warnings.append(
+                Warning_(
+                    "oblique_camera",
+                    "the camera is not square to the running direction "
+                    f"(hip separation {guess.hip_separation:.2f} of leg length): distances "
+                    "along the run are foreshortened; film from exactly side-on, 3–5 m away",
+                )
+            )
+    if isinstance(kp, ImageKeypoints) and view != "side":
+        body = frontal_body(kp, view)
+    elif isinstance(kp, ImageKeypoints) and all(f"{s}_ankle" in kp.points for s in SIDES):
         # side view: put the near/far legs right before anything else looks at them
         facing = to_body_frame(kp).facing or "left"
         kp, swaps = repair_swaps(kp, facing)
@@ -147,7 +179,7 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
         despike_sigma=6.0 if is_image else None,
     )
     points = dict(body.points)
-    if is_image:
+    if is_image and view == "side":
         points, glitches = _drop_leg_glitches(points, t, body.confidence)
         notes["leg_glitch_frames_removed"] = str(glitches)
     # pelvis landmarks and extra foot markers are not low-passed here (only used raw or in 3D)
@@ -174,7 +206,9 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
         if "left_shoulder" in clean and "right_shoulder" in clean
         else None
     )
-    prep = Prepared(t, body, clean, rate, body.units, leg, m_per_unit, cleaner.cutoff_hz, mid_hip, mid_sh)
+    prep = Prepared(
+        t, body, clean, rate, body.units, leg, m_per_unit, cleaner.cutoff_hz, mid_hip, mid_sh, view
+    )
     return prep, warnings, notes
 
 
@@ -223,6 +257,13 @@ def detect_contacts(prep: Prepared) -> tuple[list[Contact], int, dict[str, np.nd
             ic_level=0.004, to_level=0.013, cutoff_hz=30.0 if prep.rate_hz > 75 else None
         ).detect(prep.t, feet)
         return det.contacts_, det.incomplete_, det.clearance_
+    if prep.view != "side":
+        heights = {}
+        for side in SIDES:
+            parts = [p for p in ("heel", "toe") if f"{side}_{p}" in prep.clean] or ["ankle"]
+            heights[side] = {p: prep.clean[f"{side}_{p}"].raw[:, 1] for p in parts}
+        hdet = HeightContactDetector(leg_length=prep.leg_units).detect(prep.t, heights)
+        return hdet.contacts_, 0, hdet.clearance_
     # image data (video, pose keypoints): stride-anchored detection, robust to pose glitches
     fore_aft, feet = {}, {}
     for side in SIDES:
@@ -243,7 +284,8 @@ def _to_output_frame(prep: Prepared, xy: np.ndarray) -> np.ndarray:
     """Body-frame (X forward, Y up) → the input's frame: image pixels for image data."""
     if prep.units != "px":
         return xy
-    sx = 1.0 if prep.body.facing == "right" else -1.0
+    facing_right = prep.view == "rear" if prep.view != "side" else prep.body.facing == "right"
+    sx = 1.0 if facing_right else -1.0
     out = np.empty_like(xy)
     out[..., 0] = sx * xy[..., 0]
     out[..., 1] = -xy[..., 1]
@@ -260,10 +302,9 @@ def _key_points(prep: Prepared, side: str, times: np.ndarray) -> list[dict[str, 
         if f"{side}_{part}" in prep.clean:
             series[part] = prep.clean[f"{side}_{part}"].smooth[:, :2]
     sampled = {k: _to_output_frame(prep, _sample(v, t, times)) for k, v in series.items()}
-    return [
-        {k: (float(v[i, 0]), float(v[i, 1])) for k, v in sampled.items() if np.isfinite(v[i]).all()}
-        for i in range(len(times))
-    ]
+    finite = {k: np.isfinite(v).all(axis=1).tolist() for k, v in sampled.items()}
+    as_list = {k: v.tolist() for k, v in sampled.items()}
+    return [{k: (v[i][0], v[i][1]) for k, v in as_list.items() if finite[k][i]} for i in range(len(times))]
 
 
 def _nearest_frames(t: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -299,7 +340,9 @@ def measure_stances(prep: Prepared, contacts: list[Contact]) -> list[Stance]:
     cols: dict[str, np.ndarray] = {name: np.full(n, np.nan) for name in METRIC_NAMES}
     strikes: list[str | None] = [None] * n
     hip_ms, hip_ic = _sample(mid_hip, t, ms), _sample(mid_hip, t, ic)
-    for side in SIDES:
+    # sagittal measures need a side view (or 3D); a rear or front view gives frontal ones instead
+    sagittal_sides = SIDES if prep.view == "side" else ()
+    for side in sagittal_sides:
         idx = np.array([i for i in range(n) if side_of[i] == side], dtype=int)
         if idx.size == 0:
             continue
@@ -339,8 +382,9 @@ def measure_stances(prep: Prepared, contacts: list[Contact]) -> list[Stance]:
                 if math.isfinite(fa):
                     cols["foot_angle_ic_deg"][i] = fa
                     strikes[i] = classify_strike(fa)
-    if mid_sh is not None:
+    if mid_sh is not None and prep.view == "side":
         cols["trunk_lean_deg"] = trunk_lean_deg(hip_ms, _sample(mid_sh, t, ms))
+    _frontal_columns(prep, side_of, ic, ms, cols)
     cols["contact_time_s"] = to - ic
     cols["midstance_frac"] = (ms - ic) / (to - ic)
     # a step ends at the other foot's next contact, when that is the very next contact seen
@@ -383,6 +427,112 @@ def measure_stances(prep: Prepared, contacts: list[Contact]) -> list[Stance]:
         )
         for i in range(n)
     ]
+
+
+def _frontal_points(prep: Prepared) -> dict[str, np.ndarray] | None:
+    """(lateral, up) trajectories: the image plane of a rear/front view, or the body frame's Z/Y of 3D
+    data; None for a side view (no frontal plane to see)."""
+    if prep.view != "side":
+        return {n: c.smooth[:, :2] for n, c in prep.clean.items()}
+    if prep.body.is_3d:
+        return {n: c.smooth[:, [2, 1]] for n, c in prep.clean.items()}
+    return None
+
+
+def _frontal_columns(
+    prep: Prepared, side_of: list[Side], ic: np.ndarray, ms: np.ndarray, cols: dict[str, np.ndarray]
+) -> None:
+    """Pelvic drop, pelvis side-bend and twist ranges, trunk side-bend, knee FPPA, step width
+    (DESIGN.md §1) where the view allows; a side view only gets the pelvis twist estimate."""
+    t = prep.t
+    n = len(side_of)
+    # the stride from this stance's IC to the same foot's next IC (None for the last of each side)
+    stride_end = [next((ic[j] for j in range(i + 1, n) if side_of[j] == side_of[i]), None) for i in range(n)]
+    leg = prep.leg_units
+    fp = _frontal_points(prep)
+    if fp is None:
+        # side view: twist estimated from the hips' apparent separation (an estimate, see frontal.py)
+        if prep.units == "px":
+            sep = np.abs(prep.clean["left_hip"].smooth[:, 0] - prep.clean["right_hip"].smooth[:, 0])
+            rot = fr.rotation_from_separation_deg(sep, fr.HIP_WIDTH_FRACTION_OF_LEG * leg)
+            for i in range(n):
+                end_i = stride_end[i]
+                if end_i is not None:
+                    cols["pelvis_rotation_rom_deg"][i] = 2 * fr.range_over(rot, t, ic[i], end_i)
+        return
+    lh, rh = fp["left_hip"], fp["right_hip"]
+    # angles of short lines (hip width ≈ 0.2 leg) amplify point noise: ranges are read from angle
+    # series low-passed at 4 Hz (the pelvis moves at the step and stride rates, 1–3 Hz)
+    cut = min(FRONTAL_CUTOFF_HZ, 0.4 * prep.rate_hz)
+
+    def smooth(x: np.ndarray) -> np.ndarray:
+        f = fill_gaps(x, t=t)
+        return lowpass(f, prep.rate_hz, cut) if np.isfinite(f).all() else f
+
+    hip_angle = smooth(fr.line_angle_deg(lh, rh))
+    mid_hip = 0.5 * (lh + rh)
+    mid_sh = (
+        0.5 * (fp["left_shoulder"] + fp["right_shoulder"])
+        if "left_shoulder" in fp and "right_shoulder" in fp
+        else None
+    )
+    if prep.body.is_3d and all(f"{s}_{p}" in prep.clean for s in SIDES for p in ("asis", "psis")):
+        pel = fr.pelvis_angles_3d(*(prep.clean[f"{s}_{p}"].raw for p in ("asis", "psis") for s in SIDES))
+        rotation, obliquity, tilt = (smooth(pel[k]) for k in ("rotation", "obliquity", "tilt"))
+        twist_factor = 1.0
+    elif prep.body.is_3d:
+        d = prep.clean["right_hip"].smooth - prep.clean["left_hip"].smooth
+        rotation, obliquity, tilt = smooth(np.degrees(np.arctan2(d[:, 0], d[:, 2]))), hip_angle, None
+        twist_factor = 1.0
+    else:
+        width = smooth(np.abs(rh[:, 0] - lh[:, 0]))
+        rotation = fr.rotation_from_width_deg(width, float(np.nanpercentile(width, 98)))
+        obliquity, tilt = hip_angle, None
+        twist_factor = 2.0  # the width gives |θ|: a twist through neutral spans twice its range
+    sh_rot = None
+    if "left_shoulder" in fp and "right_shoulder" in fp:
+        if prep.body.is_3d:
+            d = prep.clean["right_shoulder"].smooth - prep.clean["left_shoulder"].smooth
+            sh_rot = smooth(np.degrees(np.arctan2(d[:, 0], d[:, 2])))
+        else:
+            w = smooth(np.abs(fp["right_shoulder"][:, 0] - fp["left_shoulder"][:, 0]))
+            sh_rot = fr.rotation_from_width_deg(w, float(np.nanpercentile(w, 98)))
+    scale = prep.m_per_unit
+    at = {name: _sample(fp[name], t, ms) for name in fp if name.endswith(("_hip", "_knee", "_ankle"))}
+    mh_ms = _sample(mid_hip, t, ms)
+    msh_ms = _sample(mid_sh, t, ms) if mid_sh is not None else None
+    last_ankle: dict[str, np.ndarray] = {}
+    for i in range(n):
+        side = side_of[i]
+        other: Side = "left" if side == "right" else "right"
+        hs = at[f"{side}_hip"][i]
+        cols["pelvic_drop_deg"][i] = fr.pelvic_drop_deg(hs, at[f"{other}_hip"][i])
+        if msh_ms is not None:
+            cols["trunk_side_bend_deg"][i] = fr.trunk_side_bend_deg(mh_ms[i], msh_ms[i], side)
+        ank = at[f"{side}_ankle"][i]
+        if f"{side}_knee" in at:
+            cols["knee_fppa_deg"][i] = fr.knee_fppa_deg(hs, at[f"{side}_knee"][i], ank, side)
+        if other in last_ankle and scale:
+            right, left = (ank, last_ankle[other]) if side == "right" else (last_ankle[other], ank)
+            cols["step_width_m"][i] = (right[0] - left[0]) * scale
+        last_ankle[side] = ank
+    ranges = [
+        (obliquity, "pelvis_obliquity_rom_deg", 1.0),
+        (rotation, "pelvis_rotation_rom_deg", twist_factor),
+    ]
+    if tilt is not None:
+        ranges.append((tilt, "pelvis_tilt_rom_deg", 1.0))
+    if sh_rot is not None:
+        ranges.append((sh_rot, "shoulder_rotation_rom_deg", twist_factor))
+    for i in range(n):
+        end = stride_end[i]
+        if end is None:
+            continue
+        i0, i1 = int(np.searchsorted(t, ic[i])), int(np.searchsorted(t, end))
+        for series, name, factor in ranges:
+            seg = series[i0:i1]
+            if seg.size >= 3 and np.isfinite(seg).all():
+                cols[name][i] = factor * float(seg.max() - seg.min())
 
 
 def _pitch(prep: Prepared, side: str) -> np.ndarray | None:
@@ -540,12 +690,22 @@ def analyze_with_traces(
     if incomplete:
         notes["contacts_skipped"] = str(incomplete)
     summary = summarise(stances)
-    findings = make_findings(stances, summary, settings.slope_pct, prep.m_per_unit is not None)
+    findings = make_findings(
+        stances, summary, settings.slope_pct, prep.m_per_unit is not None, exact_twist=prep.body.is_3d
+    )
+    if prep.view != "side" or (prep.units == "px" and summary.metrics.get("pelvis_rotation_rom_deg")):
+        warnings.append(
+            Warning_(
+                "twist_estimated",
+                "pelvis and shoulder twist from a single camera are rough estimates from the apparent widths "
+                "(off by 10–30° in validation against motion capture); use them for trends only",
+            )
+        )
     src = kp.source
     leg_m = prep.leg_units * prep.m_per_unit if prep.m_per_unit else None
     runner = Runner(
         height_cm=settings.height_cm,
-        view="side",
+        view=prep.view,
         facing=prep.body.facing,
         setting=setting,
         leg_length_m=leg_m,

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
+
 from midstance.core.result import SEVERITY_RANK, Finding, MetricSummary, Stance, Summary
 
 BEHIND_BELOW_PCT = 0.0
@@ -27,6 +29,11 @@ ASYMMETRY_NOTICE_PCT = 3.0
 #: in the reference motion capture land about 15–25 % of leg length ahead
 OVERSTRIDE_NOTICE_PCT = 30.0
 MIN_RELIABLE_STEPS = 7
+#: pelvis ranges over a stride below which the pelvis counts as "locked" (provisional): about 60 % of
+#: the low end of running references — obliquity 7.8–9.3°, rotation 9.7–13.6° (Perpiñá-Martínez et al.
+#: 2023, Int J Environ Res Public Health 20:3631, IMU on recreational runners)
+LOCKED_OBLIQUITY_BELOW_DEG = 5.0
+LOCKED_ROTATION_BELOW_DEG = 6.0
 
 NOT_ADVICE = "This is an association seen in runners, not a diagnosis or medical advice."
 FILM_AGAIN = (
@@ -88,8 +95,9 @@ def headline(summary: Summary) -> dict[str, str]:
 
 
 def make_findings(
-    stances: Sequence[Stance], summary: Summary, slope_pct: float, scaled: bool
+    stances: Sequence[Stance], summary: Summary, slope_pct: float, scaled: bool, exact_twist: bool = False
 ) -> tuple[Finding, ...]:
+    """Ranked findings. ``exact_twist``: the pelvis twist range is measured (3D), not estimated."""
     found: list[tuple[int, float, Finding]] = []
     off = summary.metrics.get("hip_ankle_offset_pct_leg")
     off_m = summary.metrics.get("hip_ankle_offset_m")
@@ -276,6 +284,42 @@ def make_findings(
                 ),
             )
         )
+
+    obl = summary.metrics.get("pelvis_obliquity_rom_deg")
+    obl_med = [v for v in (obl.left.median, obl.right.median) if v is not None] if obl else []
+    if obl_med and max(obl_med) < LOCKED_OBLIQUITY_BELOW_DEG:
+        rot = summary.metrics.get("pelvis_rotation_rom_deg")
+        rot_med = (
+            [v for v in (rot.left.median, rot.right.median) if v is not None] if rot and exact_twist else []
+        )
+        if not rot_med or max(rot_med) < LOCKED_ROTATION_BELOW_DEG:
+            ev: dict[str, float | None] = {
+                "pelvis_obliquity_rom_deg": float(np.median(obl_med)),
+                "reference_obliquity_rom_deg_low": 7.8,
+            }
+            if rot_med:
+                ev["pelvis_rotation_rom_deg"] = float(np.median(rot_med))
+                ev["reference_rotation_rom_deg_low"] = 9.7
+            found.append(
+                (
+                    1,
+                    float(np.median(obl_med)),
+                    Finding(
+                        "locked_pelvis",
+                        "notice",
+                        "The pelvis hardly moves (locked pelvis)",
+                        ev,
+                        "Your pelvis barely side-bends"
+                        + (" or twists" if rot_med else "")
+                        + " from step to step. In the "
+                        "method this analysis follows, the pelvis, waist and upper body should twist and side-bend with "
+                        "each step; holding them still goes with the hip staying behind the foot. Let the pelvis move — "
+                        "do not grip or brace the core. " + NOT_ADVICE,
+                        "Reference ranges (running, IMU): obliquity 7.8–9.3°, rotation 9.7–13.6° (Perpiñá-Martínez et al. "
+                        "2023); the cut-offs here are provisional. Film from behind at hip height to check.",
+                    ),
+                )
+            )
 
     trunk = summary.metrics.get("trunk_lean_deg")
     if trunk is not None:

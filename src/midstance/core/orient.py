@@ -239,3 +239,59 @@ def detect_setting(
     speed = travel / span / leg_length
     # overground runners move ≥ 1 leg length per second; a treadmill runner drifts far less
     return ("overground" if speed > 0.5 else "treadmill"), speed
+
+
+@dataclass(frozen=True)
+class ViewGuess:
+    view: Literal["side", "rear", "front"]
+    oblique: bool
+    hip_separation: float  # median |left hip − right hip| along x, / leg length
+    foot_swing: float  # fore–aft (x) travel of the feet relative to the hips, / leg length
+    face_confidence: float
+
+
+def detect_view(kp: ImageKeypoints) -> ViewGuess:
+    """Side, rear or front view from image keypoints. In a side view the hips overlap and the feet
+    swing far along x; from behind or in front the hips sit apart and the feet hardly move along x
+    (they swing along the camera axis). Front and rear differ by whether the face is seen."""
+    lh, rh = kp.points["left_hip"], kp.points["right_hip"]
+    la, ra = kp.points["left_ankle"], kp.points["right_ankle"]
+    leg = float(
+        np.nanpercentile(
+            np.concatenate([np.linalg.norm(lh - la, axis=1), np.linalg.norm(rh - ra, axis=1)]), 95
+        )
+    )
+    if not np.isfinite(leg) or leg <= 0:
+        return ViewGuess("side", False, float("nan"), float("nan"), float("nan"))
+    hip_sep = float(np.nanmedian(np.abs(lh[:, 0] - rh[:, 0]))) / leg
+    mid = 0.5 * (lh[:, 0] + rh[:, 0])
+    swings = []
+    for a in (la, ra):
+        rel = a[:, 0] - mid
+        if np.isfinite(rel).sum() > 10:
+            swings.append(float(np.nanpercentile(rel, 95) - np.nanpercentile(rel, 5)))
+    swing = (float(np.median(swings)) / leg) if swings else float("nan")
+    face = float(np.nanmedian(kp.conf("nose"))) if "nose" in kp.points else float("nan")
+    # a pose model's hips sit ~0.05–0.1 leg apart even square-on; beyond 0.14 (≈ 50° of yaw for
+    # real hip joint centres, 0.2 leg apart) the camera is clearly not perpendicular
+    if swing >= 0.35 or (swing >= 0.25 and hip_sep < 0.12):
+        return ViewGuess("side", hip_sep > 0.14, hip_sep, swing, face)
+    if hip_sep >= 0.12:
+        view: Literal["rear", "front"] = "front" if np.isfinite(face) and face > 0.6 else "rear"
+        return ViewGuess(view, swing > 0.2, hip_sep, swing, face)
+    return ViewGuess("side", True, hip_sep, swing, face)
+
+
+def frontal_body(kp: ImageKeypoints, view: Literal["rear", "front"]) -> BodyFrameSeries:
+    """Image keypoints of a rear or front view in frontal-plane coordinates: X = lateral (towards
+    the runner's right), Y = up, in pixels. From behind the runner's right is image-right; in front
+    it is image-left."""
+    sx = 1.0 if view == "rear" else -1.0
+    pts = {}
+    for name, p in kp.points.items():
+        out = np.full((p.shape[0], 3), np.nan)
+        out[:, 0] = sx * p[:, 0]
+        out[:, 1] = -p[:, 1]
+        pts[name] = out
+    conf = {name: kp.conf(name) for name in kp.confidence}
+    return BodyFrameSeries(kp.time_s, pts, conf, "px", False, None, {"view": view})

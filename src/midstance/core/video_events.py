@@ -19,6 +19,7 @@ feature is read and filled from the neighbouring frames.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -262,3 +263,74 @@ def _stride_period(swings: dict[Side, np.ndarray], t: np.ndarray) -> float:
         if ac[k] > 0.2:
             best.append(k / rate)
     return float(np.median(best)) if best else float("nan")
+
+
+@dataclass
+class HeightContactDetector:
+    """Contacts per foot from the foot's height alone, for rear and front views (the fore–aft swing
+    runs along the camera axis there and cannot be seen). Each stride is anchored on the swing apex
+    (the foot's highest point); the stance lies between two apexes, on the stride's own ground level:
+    initial contact where the foot's lowest point comes down to it, toe-off where the toe leaves it."""
+
+    leg_length: float
+    ic_level: float = 0.01
+    to_level: float = 0.015
+    cutoff_hz: float | None = 8.0
+    min_contact_s: float = 0.08
+
+    contacts_: list[Contact] = field(default_factory=list)
+    stride_s_: float = float("nan")
+    clearance_: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def detect(self, t: np.ndarray, feet: dict[Side, dict[str, np.ndarray]]) -> HeightContactDetector:
+        """``feet``: per side the foot points' heights (n,) (``heel``, ``toe`` or ``ankle``), up positive."""
+        rate = 1.0 / float(np.median(np.diff(t)))
+        lows: dict[Side, np.ndarray] = {}
+        toes: dict[Side, np.ndarray] = {}
+        for side, pts in feet.items():
+            hs = []
+            for h in pts.values():
+                f = fill_gaps(h, t=t)
+                if np.isfinite(f).sum() < 10:
+                    continue
+                f = np.nan_to_num(f, nan=float(np.nanmedian(f)))
+                hs.append(lowpass(f, rate, self.cutoff_hz) if self.cutoff_hz else f)
+            if not hs:
+                continue
+            lows[side] = np.min(np.stack(hs), axis=0)
+            toes[side] = hs[-1]
+        self.stride_s_ = _stride_period(lows, t)
+        self.contacts_ = []
+        period = self.stride_s_
+        for side, lo in lows.items():
+            self.clearance_[side] = lo - float(np.percentile(lo, 5))
+            dist = max(1, int(0.6 * period * rate)) if np.isfinite(period) else max(1, int(0.4 * rate))
+            amp = float(np.percentile(lo, 95) - np.percentile(lo, 5))
+            apex, _ = find_peaks(lo, distance=dist, prominence=0.3 * amp)
+            for a, b in itertools.pairwise(apex):
+                if np.isfinite(period) and t[b] - t[a] > 1.5 * period:
+                    continue
+                tt, seg, toe_seg = t[a : b + 1], lo[a : b + 1], toes[side][a : b + 1]
+                # the resting foot drifts in the image while on the ground (it moves towards or away
+                # from the camera with the belt, and perspective moves its image height): the ground
+                # level is a line in time through the stride's lowest samples
+                base = float(np.percentile(seg, 20))
+                rest = seg < base + 0.03 * self.leg_length
+                if rest.sum() >= 3 and np.ptp(tt[rest]) > 0:
+                    slope, icpt = np.polyfit(tt[rest], seg[rest], 1)
+                else:
+                    slope, icpt = 0.0, base
+                level = icpt + slope * tt
+                resid = seg[rest] - level[rest]
+                noise = 1.4826 * float(np.median(np.abs(resid - np.median(resid)))) if rest.sum() > 2 else 0.0
+                above = seg - level
+                toe_above = toe_seg - (float(np.percentile(toe_seg - slope * tt, 20)) + slope * tt)
+                downs = crossings(above, tt, max(self.ic_level * self.leg_length, 2.5 * noise), "down")
+                ups = crossings(toe_above, tt, max(self.to_level * self.leg_length, 2.5 * noise), "up")
+                if downs.size == 0 or ups.size == 0:
+                    continue
+                ic, to = float(downs[0]), float(ups[-1])
+                if to - ic >= self.min_contact_s:
+                    self.contacts_.append(Contact(side, ic, to))
+        self.contacts_.sort(key=lambda c: c.ic_s)
+        return self
