@@ -32,6 +32,8 @@ class InputOptions:
     person: int | None = None
     capture_fps: float | None = None
     keypoints_cache: Path | None = None
+    #: a second clip of the same run filmed from behind (adds pelvis and core-action measures)
+    rear: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -181,8 +183,18 @@ def run_full(
     check_plan(path, plan)
     _check_settings(settings, options)
     say = progress or (lambda stage, frac: None)
-    kp = load_input(path, options, say)
+    kp = load_input(path, options, (lambda st, f: say(st, 0.5 * f)) if options.rear else say)
     result, traces = analyze_with_traces(kp, settings, progress=lambda stage, f: say(stage, 0.85 + 0.05 * f))
+    rear = None
+    if options.rear is not None:
+        from midstance.core.views import merge_views
+
+        if options.rear.resolve() == path.resolve():
+            raise InputError("--rear is the same file as the side clip; pass the clip filmed from behind")
+        rear_kp = load_input(options.rear, options, lambda st, f: say(f"rear {st}", 0.45 + 0.4 * f))
+        rear_result, rear_traces = analyze_with_traces(rear_kp, settings)
+        result = merge_views(result, rear_result)
+        rear = (rear_result, rear_traces, options.rear if rear_result.source.kind == "video" else None)
     if plan.json:
         write_text_atomic(plan.json, result.to_json())
     if plan.csv:

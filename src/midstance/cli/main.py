@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--json", type=Path, help="write the result as JSON here")
     a.add_argument("--csv", type=Path, help="write one row per stance as CSV here")
     _add_settings(a)
+    a.add_argument(
+        "--rear", type=Path, help="a second clip of the same run filmed from behind (pelvis, core action)"
+    )
     a.add_argument("--fps", type=float, help="frame rate for inputs without time (OpenPose JSON folders)")
     a.add_argument("--units", choices=("mm", "cm", "m"), help="override the motion-capture file's units")
     a.add_argument(
@@ -84,7 +87,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         max_gap_s=args.max_gap_s,
     )
     plan = OutputPlan(json=args.json, csv=args.csv, force=args.force)
-    options = InputOptions(fps=args.fps, units=args.units, markers=args.markers, static=args.static)
+    options = InputOptions(
+        fps=args.fps, units=args.units, markers=args.markers, static=args.static, rear=args.rear
+    )
     with progress_bar(enabled=not args.quiet) as progress:
         result = run_full(args.input, settings, options, plan, progress=progress)
     if not args.quiet:
