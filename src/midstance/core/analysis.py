@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 LEG_FRACTION_OF_HEIGHT = 0.491
 DENSE_RATE_HZ = 80.0
 FRONTAL_CUTOFF_HZ = 4.0
+MAX_PLAUSIBLE_TWIST_DEG = 25.0
 SIDES: tuple[Literal["left", "right"], ...] = ("left", "right")
 Progress = Callable[[str, float], None]
 
@@ -453,12 +454,23 @@ def _frontal_columns(
     if fp is None:
         # side view: twist estimated from the hips' apparent separation (an estimate, see frontal.py)
         if prep.units == "px":
-            sep = np.abs(prep.clean["left_hip"].smooth[:, 0] - prep.clean["right_hip"].smooth[:, 0])
+            # signed separation along the run: a pose model's constant offset between its hip points
+            # cancels in the range
+            sep = prep.clean["right_hip"].smooth[:, 0] - prep.clean["left_hip"].smooth[:, 0]
             rot = fr.rotation_from_separation_deg(sep, fr.HIP_WIDTH_FRACTION_OF_LEG * leg)
             for i in range(n):
                 end_i = stride_end[i]
                 if end_i is not None:
-                    cols["pelvis_rotation_rom_deg"][i] = 2 * fr.range_over(rot, t, ic[i], end_i)
+                    cols["pelvis_rotation_rom_deg"][i] = fr.range_over(rot, t, ic[i], end_i)
+            # running pelvis twist stays below ~15° (references 9.7–13.6°): far larger estimates are
+            # the pose model's hip points jittering, not the pelvis — no number rather than a wrong one
+            med = (
+                np.nanmedian(cols["pelvis_rotation_rom_deg"])
+                if np.isfinite(cols["pelvis_rotation_rom_deg"]).any()
+                else np.nan
+            )
+            if np.isfinite(med) and med > MAX_PLAUSIBLE_TWIST_DEG:
+                cols["pelvis_rotation_rom_deg"][:] = np.nan
         return
     lh, rh = fp["left_hip"], fp["right_hip"]
     # angles of short lines (hip width ≈ 0.2 leg) amplify point noise: ranges are read from angle
@@ -533,6 +545,11 @@ def _frontal_columns(
             seg = series[i0:i1]
             if seg.size >= 3 and np.isfinite(seg).all():
                 cols[name][i] = factor * float(seg.max() - seg.min())
+    if not prep.body.is_3d:
+        for name in ("pelvis_rotation_rom_deg", "shoulder_rotation_rom_deg"):
+            v = cols[name]
+            if np.isfinite(v).any() and np.nanmedian(v) > MAX_PLAUSIBLE_TWIST_DEG:
+                v[:] = np.nan  # estimates beyond any running reference: jitter, not twist
 
 
 def _pitch(prep: Prepared, side: str) -> np.ndarray | None:
@@ -691,7 +708,12 @@ def analyze_with_traces(
         notes["contacts_skipped"] = str(incomplete)
     summary = summarise(stances)
     findings = make_findings(
-        stances, summary, settings.slope_pct, prep.m_per_unit is not None, exact_twist=prep.body.is_3d
+        stances,
+        summary,
+        settings.slope_pct,
+        prep.m_per_unit is not None,
+        exact_twist=prep.body.is_3d,
+        activity=activity,
     )
     if prep.view != "side" or (prep.units == "px" and summary.metrics.get("pelvis_rotation_rom_deg")):
         warnings.append(

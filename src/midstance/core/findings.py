@@ -95,9 +95,30 @@ def headline(summary: Summary) -> dict[str, str]:
 
 
 def make_findings(
-    stances: Sequence[Stance], summary: Summary, slope_pct: float, scaled: bool, exact_twist: bool = False
+    stances: Sequence[Stance],
+    summary: Summary,
+    slope_pct: float,
+    scaled: bool,
+    exact_twist: bool = False,
+    activity: str = "running",
 ) -> tuple[Finding, ...]:
     """Ranked findings. ``exact_twist``: the pelvis twist range is measured (3D), not estimated."""
+    if activity == "walking":
+        return (
+            Finding(
+                "walking",
+                "notice",
+                "This is walking, not running",
+                {
+                    "left_steps": float(summary.steps.get("left", 0)),
+                    "right_steps": float(summary.steps.get("right", 0)),
+                },
+                "The feet overlap on the ground, so this clip shows walking. The hip–ankle measure and its bands are "
+                "defined for running (in walking the hip is highest, not lowest, in mid-stance), so no running "
+                "findings are given.",
+                "Film a running clip: at least 10 s of steady running, side-on, camera at hip height.",
+            ),
+        )
     found: list[tuple[int, float, Finding]] = []
     off = summary.metrics.get("hip_ankle_offset_pct_leg")
     off_m = summary.metrics.get("hip_ankle_offset_m")

@@ -83,9 +83,11 @@ def rotation_from_width_deg(width: np.ndarray, full_width: float) -> np.ndarray:
 
 
 def rotation_from_separation_deg(separation: np.ndarray, full_width: float) -> np.ndarray:
-    """Rotation about the vertical (degrees, unsigned) from the apparent separation of a line seen
-    from the side: θ = arcsin(s / W)."""
-    ratio = np.clip(separation / full_width, 0.0, 1.0) if full_width > 0 else np.full_like(separation, np.nan)
+    """Rotation about the vertical (degrees, signed) from the signed apparent separation of a line
+    seen from the side: θ = arcsin(s / W)."""
+    ratio = (
+        np.clip(separation / full_width, -1.0, 1.0) if full_width > 0 else np.full_like(separation, np.nan)
+    )
     return np.degrees(np.arcsin(ratio))
 
 
