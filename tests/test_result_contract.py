@@ -115,3 +115,13 @@ def test_summary_medians_match_stances(result) -> None:
     assert m.left.n == len(left)
     cad = result.summary.cadence_spm
     assert cad == pytest.approx(170.0, rel=0.01)
+
+
+def test_image_stance_quality_reflects_tracking() -> None:
+    """Image keypoints (2D in a 3-column body frame) get real quality values, lower with gaps."""
+    clean = analyze(SyntheticRunner(rate_hz=30).image().keypoints)
+    gappy = analyze(SyntheticRunner(rate_hz=30, dropout_frac=0.15, gap_len=2).image().keypoints)
+    q_clean = float(np.median([s.quality for s in clean.stances]))
+    q_gappy = float(np.median([s.quality for s in gappy.stances]))
+    assert q_clean > 0.8
+    assert 0.2 < q_gappy < q_clean

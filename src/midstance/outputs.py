@@ -12,7 +12,8 @@ from midstance.errors import InputError
 
 def check_writable(path: Path, force: bool, what: str = "output") -> None:
     """Fail early (exit 2) when ``path`` exists without ``force`` or its folder cannot be written."""
-    if path.exists() and not force:
+    empty_folder = path.is_dir() and not any(path.iterdir())
+    if path.exists() and not force and not (what == "report folder" and empty_folder):
         raise InputError(f"{what} {path} already exists; pass --force to overwrite it or choose another path")
     if path.exists() and path.is_dir() and what != "report folder":
         raise InputError(f"{what} {path} is a folder; give a file name")
@@ -33,6 +34,10 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
+        # mkstemp makes the file private (0600); give it the permissions a plain open() would
+        umask = os.umask(0)
+        os.umask(umask)
+        Path(tmp).chmod(0o666 & ~umask)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

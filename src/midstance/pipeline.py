@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from midstance.core.analysis import analyze
@@ -31,7 +31,12 @@ class InputOptions:
     static: Path | None = None
     person: int | None = None
     capture_fps: float | None = None
+    #: pose on every k-th frame only (1 = every frame; 2 halves pose time on 60 fps clips)
+    frame_stride: int = 1
+    #: where pose keypoints are cached (and reused) for a video input
     keypoints_cache: Path | None = None
+    #: replace a keypoint cache that belongs to another clip or other pose settings
+    force: bool = False
     #: a second clip of the same run filmed from behind (adds pelvis and core-action measures)
     rear: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -80,8 +85,11 @@ def load_mocap(path: Path, options: InputOptions) -> WorldKeypoints:
 
 
 def load_video(path: Path, options: InputOptions, progress: Progress | None) -> ImageKeypoints:
+    """Pose on a video. With ``options.keypoints_cache``, keypoints saved by an earlier run on the
+    same file with the same pose settings are reused (re-analysing with other settings skips pose);
+    a cache of another video or other settings is replaced only with ``options.force``."""
     try:
-        from midstance.pose import video_to_keypoints
+        from midstance.pose import PoseSettings, load_if_valid, video_to_keypoints
     except ImportError as exc:  # pragma: no cover - only when the video extras are missing
         raise InputError(
             f"video input needs the pose model package ({exc.name}); reinstall midstance"
@@ -91,12 +99,26 @@ def load_video(path: Path, options: InputOptions, progress: Progress | None) -> 
         if progress and total:
             progress("pose", 0.9 * done / total)
 
-    kp, warnings = video_to_keypoints(path, person=options.person, progress=cb)
-    if warnings:
-        from dataclasses import replace
-
-        kp = replace(kp, import_warnings=tuple(kp.import_warnings) + tuple(warnings))
-    return kp
+    settings = PoseSettings(
+        frame_stride=options.frame_stride, person=options.person, capture_fps=options.capture_fps
+    )
+    cache = options.keypoints_cache
+    extra: list[tuple[str, str]] = []
+    if cache is not None and cache.exists() and not options.force:
+        hit = load_if_valid(cache, path, settings.cache_key())
+        if hit is not None:
+            kp, warnings = hit
+            return replace(kp, import_warnings=tuple(kp.import_warnings) + tuple(warnings))
+        extra.append(
+            (
+                "keypoints_cache_kept",
+                f"{cache} holds keypoints of another clip or pose settings; it was "
+                "left as it is (pass --force to replace it)",
+            )
+        )
+        cache = None
+    kp, warnings = video_to_keypoints(path, settings=settings, progress=cb, cache_path=cache)
+    return replace(kp, import_warnings=tuple(kp.import_warnings) + tuple(warnings) + tuple(extra))
 
 
 def run(
@@ -204,7 +226,8 @@ def run_full(
         from midstance.report import write_report
 
         say("report", 0.9)
-        write_report(result, plan.report_dir, traces=traces, video=video, force=plan.force)
+        extra = {"rear": rear} if rear is not None else {}
+        write_report(result, plan.report_dir, traces=traces, video=video, force=plan.force, **extra)
     if plan.overlay is not None:
         if video is None:
             raise InputError(
@@ -213,6 +236,6 @@ def run_full(
         from midstance.report import write_overlay
 
         say("overlay", 0.95)
-        write_overlay(result, traces, video, plan.overlay, slowdown=plan.overlay_slowdown)
+        write_overlay(result, traces, video, plan.overlay, slowdown=plan.overlay_slowdown, force=plan.force)
     say("done", 1.0)
     return result

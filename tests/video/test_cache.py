@@ -63,7 +63,9 @@ def test_fingerprint_sees_the_end_of_a_large_file(tmp_path: Path) -> None:
     assert cache.video_fingerprint(a) != before
 
 
-def test_a_rerun_loads_the_cache_instead_of_running_pose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_rerun_loads_the_cache_instead_of_running_pose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clip = vc.write_clip(tmp_path / "cut.mp4", vc.gaitlab_frames(30), crf=16)
     store = tmp_path / "cut.keypoints.csv"
     first, w1 = video_to_keypoints(clip, workers=1, cache_path=store)

@@ -45,7 +45,9 @@ def no_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     guard.mkdir()
     mark = tmp_path / "network_touched.txt"
     (guard / "sitecustomize.py").write_text(_GUARD.format(mark=str(mark)))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(guard), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [str(guard), os.environ.get("PYTHONPATH")]))
+    )
     return mark
 
 

@@ -135,7 +135,9 @@ def test_one_second_cut_is_analysed(tmp_path: Path, first_frames: list) -> None:
     assert np.isfinite(_hips(kp)).all(axis=1).mean() > 0.9
 
 
-def test_frame_stride_runs_pose_on_every_other_frame(tmp_path: Path, full_run: Result, first_frames: list) -> None:
+def test_frame_stride_runs_pose_on_every_other_frame(
+    tmp_path: Path, full_run: Result, first_frames: list
+) -> None:
     clip = vc.write_clip(tmp_path / "cut.mp4", first_frames, crf=12)
     kp, _ = video_to_keypoints(clip, workers=1, frame_stride=2)
     np.testing.assert_allclose(kp.time_s, np.arange(0, N_CUT, 2) / 30, atol=1e-9)

@@ -65,6 +65,8 @@ class Prepared:
     mid_shoulder: np.ndarray | None
     #: side: X forward, Y up. rear/front (image only): X lateral (runner's right), Y up
     view: Literal["side", "rear", "front"] = "side"
+    #: decoded-frame times when keypoints exist for some frames only (see SourceInfo)
+    frame_times_s: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -410,7 +412,8 @@ def measure_stances(prep: Prepared, contacts: list[Contact]) -> list[Stance]:
             at_ms = _key_points(prep, side, ms[sel])
             for j, i in enumerate(sel):
                 key[i] = {"ic": at_ic[j], "midstance": at_ms[j]}
-    f_ic, f_to, f_ms = (_nearest_frames(t, x) for x in (ic, to, ms))
+    frame_t = np.asarray(prep.frame_times_s) if len(prep.frame_times_s) >= 2 else t
+    f_ic, f_to, f_ms = (_nearest_frames(frame_t, x) for x in (ic, to, ms))
     names = [k for k, v in cols.items() if np.isfinite(v).any()]
     return [
         Stance(

@@ -39,12 +39,14 @@ class Cleaner:
         rate = rate_hz or (1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 1.0)
         if self.despike_sigma:
             a = despike(a, self.despike_sigma)
-        observed = np.isfinite(a).all(axis=1)
+        # columns that carry data (2D points in a 3-column body frame have an all-NaN Z)
+        used = np.isfinite(a).any(axis=0) if a.size else np.zeros(a.shape[1], dtype=bool)
+        observed = np.isfinite(a[:, used]).all(axis=1) if used.any() else np.zeros(a.shape[0], dtype=bool)
         if observed.all():
             filled_arr, filled = a, np.zeros_like(observed)
         else:
             filled_arr = fill_gaps(a, max_gap=max(1, round(self.max_gap_s * rate)), t=t)
-            filled = ~observed & np.isfinite(filled_arr).all(axis=1)
+            filled = ~observed & np.isfinite(filled_arr[:, used]).all(axis=1)
         smooth = lowpass(filled_arr, rate, self.cutoff_hz) if self.cutoff_hz else filled_arr
         return CleanedPoint(filled_arr, smooth, observed, filled)
 

@@ -57,6 +57,9 @@ class SourceInfo:
     width_px: int | None = None
     height_px: int | None = None
     rotation_deg: int = 0
+    #: time of every decoded frame (seconds, first = 0) when keypoints exist only for some of them
+    #: (pose on every k-th frame): maps event times to decoded-frame numbers
+    frame_times_s: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)

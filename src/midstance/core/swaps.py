@@ -50,9 +50,10 @@ def _legs(kp: ImageKeypoints) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
 def _dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Mean point distance between leg point sets (..., P, 2), ignoring missing points."""
     d = np.linalg.norm(a - b, axis=-1)
-    with np.errstate(invalid="ignore"):
-        m = np.nanmean(np.where(np.isfinite(d), d, np.nan), axis=-1)
-    return np.nan_to_num(m, nan=0.0)
+    ok = np.isfinite(d)
+    n = ok.sum(axis=-1)
+    total = np.where(ok, d, 0.0).sum(axis=-1)
+    return np.where(n > 0, total / np.maximum(n, 1), 0.0)
 
 
 def find_swaps(
