@@ -202,6 +202,13 @@ def run_full(
 
     options = options or InputOptions()
     plan = plan or OutputPlan()
+    if (
+        options.rear is not None
+        and options.rear.exists()
+        and path.exists()
+        and options.rear.resolve() == path.resolve()
+    ):
+        raise InputError("--rear is the same file as the side clip; pass the clip filmed from behind")
     check_plan(path, plan)
     _check_settings(settings, options)
     say = progress or (lambda stage, frac: None)
@@ -211,8 +218,6 @@ def run_full(
     if options.rear is not None:
         from midstance.core.views import merge_views
 
-        if options.rear.resolve() == path.resolve():
-            raise InputError("--rear is the same file as the side clip; pass the clip filmed from behind")
         rear_kp = load_input(options.rear, options, lambda st, f: say(f"rear {st}", 0.45 + 0.4 * f))
         rear_result, rear_traces = analyze_with_traces(rear_kp, settings)
         result = merge_views(result, rear_result)
@@ -226,8 +231,7 @@ def run_full(
         from midstance.report import write_report
 
         say("report", 0.9)
-        extra = {"rear": rear} if rear is not None else {}
-        write_report(result, plan.report_dir, traces=traces, video=video, force=plan.force, **extra)
+        write_report(result, plan.report_dir, traces=traces, video=video, force=plan.force, rear=rear)
     if plan.overlay is not None:
         if video is None:
             raise InputError(

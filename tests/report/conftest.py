@@ -93,26 +93,44 @@ def video_case() -> Case:
 # ------------------------------------------------------------------------------------ synthetic video
 
 SYN_W, SYN_H, SYN_FPS = 480, 640, 30
+SIDE_LIMBS = (
+    ("left_shoulder", "left_hip"),
+    ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"),
+    ("left_heel", "left_toe"),
+    ("right_hip", "right_knee"),
+    ("right_knee", "right_ankle"),
+    ("right_heel", "right_toe"),
+)
+#: seen from behind both legs and the pelvis show
+REAR_LIMBS = (
+    ("left_hip", "right_hip"),
+    ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"),
+    ("left_ankle", "left_heel"),
+    ("right_hip", "right_knee"),
+    ("right_knee", "right_ankle"),
+    ("right_ankle", "right_heel"),
+)
 
 
-def render_video(points: dict[str, np.ndarray], n: int, path: Path, fps: int = SYN_FPS) -> Path:
+def render_video(
+    points: dict[str, np.ndarray],
+    n: int,
+    path: Path,
+    fps: int = SYN_FPS,
+    size: tuple[int, int] = (SYN_W, SYN_H),
+    limbs: tuple[tuple[str, str], ...] = SIDE_LIMBS,
+) -> Path:
     """Film the synthetic runner: a textured background and thick limbs through the keypoints, H.264."""
-    yy, xx = np.mgrid[0:SYN_H, 0:SYN_W]
-    background = np.stack(
-        [40 + (xx * 60 // SYN_W), 60 + (yy * 80 // SYN_H), 90 + ((xx + yy) % 64)], axis=-1
-    ).astype(np.uint8)
-    limbs = [
-        ("left_shoulder", "left_hip"),
-        ("left_hip", "left_knee"),
-        ("left_knee", "left_ankle"),
-        ("left_heel", "left_toe"),
-        ("right_hip", "right_knee"),
-        ("right_knee", "right_ankle"),
-        ("right_heel", "right_toe"),
-    ]
+    w, h = size
+    yy, xx = np.mgrid[0:h, 0:w]
+    background = np.stack([40 + (xx * 60 // w), 60 + (yy * 80 // h), 90 + ((xx + yy) % 64)], axis=-1).astype(
+        np.uint8
+    )
     with av.open(str(path), "w", format="mp4") as out:
         stream = out.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = SYN_W, SYN_H, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
         stream.options = {"preset": "ultrafast", "crf": "18"}
         for i in range(n):
             img = Image.fromarray(background.copy())
@@ -140,6 +158,73 @@ def synthetic_case(tmp_path_factory: pytest.TempPathFactory) -> Case:
     video = render_video(dict(kp.points), kp.n_frames, tmp_path_factory.mktemp("synvideo") / "runner.mp4")
     result, traces = analyze_with_traces(kp)
     return Case(result, traces, video)
+
+
+# ------------------------------------------------------------------------------------ two views of one run
+
+REAR_SIZE = (540, 960)
+
+
+def _cut(kp: Any, start_s: float, stop_s: float) -> Any:
+    from dataclasses import replace
+
+    m = (kp.time_s >= start_s) & (kp.time_s < stop_s)
+    n = int(m.sum())
+    return replace(
+        kp,
+        source=replace(kp.source, frame_count=n, duration_s=n / kp.source.fps if kp.source.fps else None),
+        time_s=kp.time_s[m] - kp.time_s[m][0],
+        points={k: v[m] for k, v in kp.points.items()},
+        confidence={k: v[m] for k, v in kp.confidence.items()},
+    )
+
+
+@dataclass(frozen=True)
+class TwoViews:
+    """One run (RBDS001's motion capture) filmed by a virtual side camera (0–10 s) and a virtual rear
+    camera started 2 s later (8 s), analysed alone and merged; ``rear.video`` is a rendered rear clip."""
+
+    side: Case
+    rear: Case
+    merged: Result
+    #: the keypoints each camera saw (for the pipeline)
+    side_kp: Any
+    rear_kp: Any
+
+
+@pytest.fixture(scope="session")
+def two_views(mocap_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> TwoViews:
+    from dataclasses import replace
+
+    from midstance.core.camera import VirtualCamera
+    from midstance.core.series import CONTRACT_POINTS
+    from midstance.core.views import merge_views
+    from midstance.pipeline import InputOptions, load_mocap
+    from midstance.settings import AnalysisSettings
+
+    kp = load_mocap(mocap_dir / "RBDS001runT25markers.txt", InputOptions())
+    kp = replace(kp, points={k: v for k, v in kp.points.items() if k in CONTRACT_POINTS})
+    settings = AnalysisSettings(height_cm=181)
+    side_kp = _cut(VirtualCamera(view="left", fps=30, noise_px=1.0).project(kp), 0.0, 10.0)
+    w, h = REAR_SIZE
+    rear_cam = VirtualCamera(view="rear", fps=30, noise_px=0.5, width_px=w, height_px=h, focal_px=750.0)
+    rear_kp = _cut(rear_cam.project(kp), 2.0, 10.0)
+    side, side_traces = analyze_with_traces(side_kp, settings)
+    rear, rear_traces = analyze_with_traces(rear_kp, settings)
+    video = render_video(
+        dict(rear_kp.points),
+        rear_kp.n_frames,
+        tmp_path_factory.mktemp("rearvideo") / "rear.mp4",
+        size=REAR_SIZE,
+        limbs=REAR_LIMBS,
+    )
+    return TwoViews(
+        Case(side, side_traces, None),
+        Case(rear, rear_traces, video),
+        merge_views(side, rear),
+        side_kp,
+        rear_kp,
+    )
 
 
 # ------------------------------------------------------------------------------------ hand-made results

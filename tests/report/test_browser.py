@@ -15,7 +15,16 @@ import pytest
 from midstance.core.result import Result
 from midstance.report import write_report
 
-SECTIONS = ("verdict", "quality", "keyframes", "findings", "contact-sheet", "plots", "definitions")
+SECTIONS = (
+    "verdict",
+    "quality",
+    "keyframes",
+    "core-action",
+    "findings",
+    "contact-sheet",
+    "plots",
+    "definitions",
+)
 
 
 class _Tags(HTMLParser):
@@ -125,6 +134,55 @@ def test_report_opens_offline_with_every_section(
         _screens(page, tmp_path, keep_screenshot, case_name)
         rec.assert_clean()
         assert len(rec.requests) >= 1 and rec.requests[0] == index.resolve().as_uri()
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("case_name", ["rear", "side-rear"])
+def test_rear_and_two_view_reports_open_offline(
+    case_name: str,
+    two_views: Any,
+    browser: Any,
+    tmp_path: Path,
+    keep_screenshot: Callable[[Path, str], Path],
+) -> None:
+    """A rear clip alone (stick figures from behind) and a side clip merged with a rear clip (the rear
+    clip's own video frames next to the side view's stick figures)."""
+    rear = two_views.rear
+    if case_name == "rear":
+        index = write_report(rear.result, tmp_path / "report", traces=rear.traces)
+        n_tiles = len(rear.result.stances)
+    else:
+        index = write_report(
+            two_views.merged,
+            tmp_path / "report",
+            traces=two_views.side.traces,
+            rear=(rear.result, rear.traces, rear.video),
+        )
+        n_tiles = len(two_views.merged.stances)
+    ctx, page, rec = _open(browser, index, viewport={"width": 1100, "height": 900})
+    try:
+        assert _wait_for_plots(page) >= 3
+        assert _all_images_decoded(page)
+        for sid in SECTIONS:
+            assert page.locator(f"#{sid}").is_visible()
+        assert page.locator("#contact-sheet figure img").count() == n_tiles
+        rear_imgs = page.locator(
+            "#keyframes img.rear-ms" if case_name == "side-rear" else "#keyframes img.ms"
+        )
+        assert rear_imgs.count() == 2
+        for i in range(2):
+            box = rear_imgs.nth(i).bounding_box()
+            assert box is not None and box["width"] > 150 and box["height"] > 200, box
+        if case_name == "side-rear":
+            # the three pictures of a side stand in one row: same top, left to right
+            boxes = [page.locator(f"#keyframe-left img.{c}").bounding_box() for c in ("ms", "rear-ms", "ic")]
+            assert all(b is not None for b in boxes)
+            assert max(b["y"] for b in boxes) - min(b["y"] for b in boxes) < 2  # type: ignore[index]
+            assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"]  # type: ignore[index]
+        assert page.locator("#core-action table.core tbody tr").count() >= 4
+        _screens(page, tmp_path, keep_screenshot, case_name)
+        rec.assert_clean()
     finally:
         ctx.close()
 

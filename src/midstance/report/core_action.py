@@ -86,7 +86,7 @@ def core_action(result: Result, frontal: Result | None = None) -> CoreAction:
         origin_text = f"This clip, filmed {'in front of' if origin == 'front' else 'behind'} the runner."
     else:
         origin = "side"
-        origin_text = "This side-view clip: from the side only the pelvis twist can be estimated."
+        origin_text = "This side-view clip (from the side, at most the pelvis twist can be estimated)."
     rows: list[CoreRow] = []
     for ref in CORE_REFERENCES:
         source = frontal if (frontal is not None and ref.metric in REAR_METRICS) else result

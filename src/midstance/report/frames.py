@@ -30,12 +30,16 @@ Box = tuple[float, float, float, float]
 @dataclass(frozen=True)
 class CropRequest:
     """A crop of the frame nearest ``t_s`` (analysis time, seconds), ``box`` in source-frame pixels
-    (x0, y0, x1, y1), resized so its height is at most ``max_height``."""
+    (x0, y0, x1, y1), resized so its height is at most ``max_height`` (and enlarged towards it by up to
+    ``upscale``)."""
 
     key: str
     t_s: float
     box: Box
     max_height: int
+    #: how much a small crop (a runner far away or a small video) may be enlarged towards
+    #: ``max_height``; 1 = never
+    upscale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,8 @@ def grab_crops(
             box = clamp_box(r.box, info.width_px, info.height_px)
             x0, y0, x1, y1 = (round(c * shrink) for c in box)
             piece = frame.crop((x0, y0, x1, y1))
-            s = min(1.0, r.max_height / max(1, piece.height))
-            if s < 1.0:
+            s = min(max(1.0, r.upscale), r.max_height / max(1, piece.height))
+            if s != 1.0:
                 size = (max(1, round(piece.width * s)), max(1, round(piece.height * s)))
                 piece = piece.resize(size, Image.Resampling.BILINEAR)
             # the box really cropped, in source pixels, and output pixels per source pixel

@@ -20,9 +20,12 @@ from midstance.report import drawing as dr
 from midstance.report.frames import Crop, CropRequest
 from midstance.report.keyframes import (
     KEY_HEIGHT,
+    KEY_UPSCALE,
     TILE_HEIGHT,
     KeyFrame,
     crop_box,
+    fit_framing,
+    fit_height,
     framing_box,
     leg_units,
     pose_at,
@@ -62,9 +65,11 @@ def frontal_crop_requests(result: Result, keys: Mapping[str, tuple[Stance, bool]
     """One request per key: (stance, is_tile), each at the stance's midstance."""
     out = []
     for key, (stance, tile) in keys.items():
-        box = crop_box(result, stance, "midstance", FRONTAL_TILE_FRAMING if tile else FRONTAL_KEY_FRAMING)
+        framing = FRONTAL_TILE_FRAMING if tile else FRONTAL_KEY_FRAMING
+        box = crop_box(result, stance, "midstance", fit_framing(stance, "midstance", framing))
         if box is not None:
-            out.append(CropRequest(key, stance.midstance_s, box, TILE_HEIGHT if tile else KEY_HEIGHT))
+            max_h = fit_height(stance, "midstance", framing, TILE_HEIGHT if tile else KEY_HEIGHT)
+            out.append(CropRequest(key, stance.midstance_s, box, max_h, upscale=1.0 if tile else KEY_UPSCALE))
     return out
 
 
@@ -93,10 +98,7 @@ def _deg(v: float | None) -> str:
 def drop_label(stance: Stance) -> str:
     """Drawn label (ASCII: the bundled font has no degree sign or U+2212)."""
     v = stance.get(DROP)
-    if v is None:
-        return "pelvic drop not measured"
-    way = "swing hip lower" if v >= 0 else "swing hip higher"
-    return f"pelvic drop {_deg(v)} ({way})"
+    return "pelvic drop n/a" if v is None else f"pelvic drop {_deg(v)}"
 
 
 def render_frontal(
@@ -123,21 +125,24 @@ def render_frontal(
         offset_ms: float | None = 1000.0 * (crop.frame_t_s - stance.midstance_s)
         frame_index: int | None = crop.frame_index
     else:
-        v = framing_box(result, stance, "midstance", framing)
+        v = framing_box(result, stance, "midstance", fit_framing(stance, "midstance", framing))
         if v is None:
             return None
         leg = leg_units(result)
-        w, up, down = framing
-        scale = out_h / ((up + down) * leg)
+        w, up, down = fit_framing(stance, "midstance", framing)
+        h_fit = fit_height(stance, "midstance", framing, out_h)
+        scale = h_fit / ((up + down) * leg)
         view = dr.View(v.x0, v.y0, scale, y_up=False)
-        image = dr.blank(round(w * leg * scale), out_h)
+        image = dr.blank(round(w * leg * scale), h_fit)
         pose = _pose(result, traces, stance, None)
         offset_ms = None
         frame_index = None
     draw = ImageDraw.Draw(image)
     w_img, h_img = image.size
-    lw = max(2, round(h_img / 170))
-    size = max(10, round(h_img / (16 if tile else 30)))
+    ref_h = h_img * out_h / fit_height(stance, "midstance", framing, out_h)
+    lw = max(2, round(ref_h / 170))
+    # the picture is narrow: smaller type than the side view's
+    size = max(10, round(ref_h / (16 if tile else 38)))
     if crop is None:
         feet = [view.px(p)[1] for k, p in pose.items() if k.endswith(("_heel", "_toe", "_ankle"))]
         if feet:
@@ -149,7 +154,7 @@ def render_frontal(
     knee, ankle = pts.get("knee"), pts.get("ankle")
     if knee is not None and ankle is not None:
         h_px, k_px, a_px = view.px(hip), view.px(knee), view.px(ankle)
-        dr.dashed(draw, h_px, a_px, dr.LEG_LINE, thin, dash=max(4.0, h_img / 80))
+        dr.dashed(draw, h_px, a_px, dr.LEG_LINE, thin, dash=max(4.0, ref_h / 80))
         dr.line(draw, h_px, k_px, dr.LEG_LINE, lw)
         dr.line(draw, k_px, a_px, dr.LEG_LINE, lw)
         fppa = stance.get("knee_fppa_deg")
@@ -162,7 +167,7 @@ def render_frontal(
                 (k_px[0] + outward * size * 1.2, k_px[1]),
                 f"knee {_deg(fppa)} {kind}",
                 max(9, size - 2),
-                bg=(0, 110, 130),
+                bg=(60, 100, 0),
                 anchor="lm" if outward > 0 else "rm",
                 clamp_width=w_img,
             )
@@ -171,7 +176,7 @@ def render_frontal(
     m_px = view.px(mid)
     if shoulder is not None:
         s_px = view.px(shoulder)
-        dr.dashed(draw, m_px, (m_px[0], s_px[1]), dr.REFERENCE_LINE, thin, dash=max(4.0, h_img / 80))
+        dr.dashed(draw, m_px, (m_px[0], s_px[1]), dr.REFERENCE_LINE, thin, dash=max(4.0, ref_h / 80))
         dr.line(draw, m_px, s_px, dr.TRUNK_COLOUR, lw)
         bend = stance.get("trunk_side_bend_deg")
         if bend is not None and not tile:
@@ -186,16 +191,18 @@ def render_frontal(
     # pelvis: the hip line against a horizontal through the stance hip
     hs, hw = view.px(hip), view.px(sw)
     dx, dy = hw[0] - hs[0], hw[1] - hs[1]
-    ext = 0.45
+    # drawn well beyond both hips (the hips are close together from behind) so the angle reads
+    ext = 0.0 if tile else 0.9
     toward = 1.0 if dx >= 0 else -1.0
     span = max(abs(dx), 4.0)
+    ref_end = (hw[0] + toward * ext * span * 1.15, hs[1])
     dr.dashed(
         draw,
         (hs[0] - toward * ext * span, hs[1]),
-        (hw[0] + toward * ext * span * 1.6, hs[1]),
+        ref_end,
         dr.REFERENCE_LINE,
         thin,
-        dash=max(4.0, h_img / 90),
+        dash=max(4.0, ref_h / 90),
     )
     dr.line(
         draw, (hs[0] - ext * dx, hs[1] - ext * dy), (hw[0] + ext * dx, hw[1] + ext * dy), dr.PELVIS_LINE, lw
@@ -209,19 +216,6 @@ def render_frontal(
     if tile:
         dr.text_box(draw, (4, 4), side_letter, size, bg=dr.SIDE_COLOUR[stance.side])
     else:
-        drop = stance.get(DROP)
-        if drop is not None:
-            # the angle, next to the swing-side end of the hip line
-            end = (hw[0] + toward * ext * span * 1.6, hs[1])
-            dr.text_box(
-                draw,
-                (end[0], end[1] + size * 0.9),
-                f"{drop:+.1f} deg",
-                size,
-                bg=(150, 0, 100),
-                anchor="rm" if toward > 0 else "lm",
-                clamp_width=w_img,
-            )
         title = f"{stance.side.upper()} foot down - {view_words(result)}"
         dr.text_box(draw, (6, 6), title, size, bg=dr.SIDE_COLOUR[stance.side], clamp_width=w_img)
         dr.text_box(draw, (6, 6 + size * 1.9), drop_label(stance), size, bg=(150, 0, 100), clamp_width=w_img)

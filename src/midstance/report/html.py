@@ -182,7 +182,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .sheet figure{margin:0;border:2px solid transparent;border-radius:8px;padding:2px}
 .sheet figure.left{border-color:var(--left)}.sheet figure.right{border-color:var(--right)}
 .sheet figure.rep{box-shadow:0 0 0 3px #111}
-.sheet figcaption{font-size:.75rem;line-height:1.25;text-align:center}
+.sheet figcaption{font-size:.75rem;line-height:1.25;text-align:center}.sheet img{margin:0 auto}
 .sheet figure.lowq img{opacity:.55}.sheet figure.lowq figcaption strong{color:var(--behind)}
 .keyframes.wide{grid-template-columns:1fr}
 .kf .trio{display:grid;grid-template-columns:76fr 48fr 76fr;gap:6px;align-items:start}
@@ -214,7 +214,10 @@ dl.defs dt{font-weight:650;margin-top:.6rem}dl.defs dd{margin:0 0 .2rem 0}
 ol.sources li{margin:.25rem 0;font-size:.9rem}
 footer{margin-top:2.5rem;font-size:.85rem;color:var(--muted)}
 @media (max-width:600px){body{font-size:15px}main{padding:8px 10px 40px}.kf .pair,.kf .trio{grid-template-columns:1fr}
-.big{font-size:1.2rem}.sheet{grid-template-columns:repeat(auto-fill,minmax(80px,1fr))}}
+.big{font-size:1.2rem}.sheet{grid-template-columns:repeat(auto-fill,minmax(80px,1fr))}
+table.core thead{display:none}table.core tr{display:block;border-bottom:1px solid var(--line);padding:.3rem 0}
+table.core th,table.core td{display:block;border:0;padding:.15rem .2rem}
+table.core td[data-side]::before{content:attr(data-side) ": ";color:var(--muted)}}
 @media print{nav,.modebar-container{display:none!important}body{font-size:11pt}main{max-width:none;padding:0}
 .js .plot .static{display:block}.js .plot .live{display:none}h2{break-after:avoid}
 .card,.kf,.finding,.plot,.sheet figure{break-inside:avoid}a{color:inherit;text-decoration:none}}
@@ -423,7 +426,7 @@ def _quality_rows(r: Result, prefix: str = "") -> list[str]:
         ok = "reliable" if n >= MIN_RELIABLE_STEPS else f"fewer than {MIN_RELIABLE_STEPS}"
         qtxt = quality_text([s.quality for s in st])
         rows.append(
-            f'<tr><th>{esc(prefix)}{side.capitalize()} steps</th><td class="num">{n}</td>'
+            f'<tr><th>{esc(prefix)}{side if prefix else side.capitalize()} steps</th><td class="num">{n}</td>'
             f"<td>{esc(ok)}; tracking quality {esc(qtxt)}</td></tr>"
         )
     return rows
@@ -460,15 +463,17 @@ def _quality(page: Page) -> str:
     sv = page.second_view
     if sv is not None:
         name = PurePath(sv.source.path).name or sv.source.path
-        rows += _quality_rows(sv, prefix=f"{'Front' if sv.runner.view == 'front' else 'Rear'} clip: ")
+        which = "Front" if sv.runner.view == "front" else "Rear"
+        rows += _quality_rows(sv, prefix=f"{which} clip, ")
         off, matched = r.analysis.get("rear_offset_s"), r.analysis.get("rear_contacts_aligned")
         how = f"{name}: lined up with the side clip by the rhythm of the steps"
-        if off is not None:
-            try:
-                how += f" (its times + {float(off):.2f} s = side-clip times".replace("+ -", "− ")
-                how += f", {matched} contacts coincide)" if matched is not None else ")"
-            except ValueError:
-                pass
+        try:
+            shift = float(off) if off is not None else None
+        except ValueError:
+            shift = None
+        if shift is not None:
+            how += f" ({which.lower()}-clip time {'+' if shift >= 0 else '−'} {abs(shift):.2f} s = side-clip time"
+            how += f"; {matched} contacts coincide)" if matched is not None else ")"
         rows.append(
             f'<tr><th>Second view</th><td class="num">{esc(sv.runner.view)}</td><td>{esc(how)}</td></tr>'
         )
@@ -586,6 +591,7 @@ def _keyframes(page: Page) -> str:
 
 
 def _fmt_core(v: float, row: CoreRow) -> str:
+    """A value in the row's unit; signed metrics (not the ranges) with their sign."""
     unit = row.ref.unit
     signed_metric = not row.ref.metric.endswith("_rom_deg")
     if unit == "cm":
@@ -623,9 +629,14 @@ def _gauge(row: CoreRow) -> str:
             f'</span><span class="mk {side}" style="left:{pct(v.median):.1f}%" '
             f'title="{side} {esc(_fmt_core(v.median, row))}"></span>'
         )
-    ends = f'<span class="muted">{esc(_fmt_core(lo, row))} … {esc(_fmt_core(hi, row))}</span>'
+    unit = "°" if row.ref.unit == "°" else f" {row.ref.unit}"
+    ends = f'<span class="muted">{esc(_edge(round(lo)))}{unit} … {esc(_edge(round(hi)))}{unit}</span>'
     label = esc(f"{row.ref.label} against its reference")
     return f'<div class="gauge" role="img" aria-label="{label}">{"".join(parts)}</div>{ends}'
+
+
+def _edge(v: float) -> str:
+    return f"{v:g}".replace("-", "−")
 
 
 def _band_text(row: CoreRow) -> str:
@@ -633,10 +644,14 @@ def _band_text(row: CoreRow) -> str:
     if not segs:
         return "no reference band yet (provisional)"
     out = []
+    unit = "°" if row.ref.unit == "°" else f" {row.ref.unit}"
     for seg in segs:
-        a = "" if seg.lo is None else _fmt_core(seg.lo, row)
-        b = "" if seg.hi is None else _fmt_core(seg.hi, row)
-        out.append(f"{seg.label} {a}–{b}")
+        if seg.lo is not None and seg.hi is not None:
+            out.append(f"{seg.label} {_edge(seg.lo)}–{_edge(seg.hi)}{unit}")
+        elif seg.lo is not None:
+            out.append(f"{seg.label} above {_edge(seg.lo)}{unit}")
+        elif seg.hi is not None:
+            out.append(f"{seg.label} below {_edge(seg.hi)}{unit}")
     text = "; ".join(out)
     return text + (" (provisional)" if row.ref.provisional else "")
 
@@ -646,7 +661,7 @@ def _core_row(row: CoreRow) -> str:
     for side in SIDES:
         v = row.values.get(side)
         if v is None:
-            cells.append('<td class="num">–</td>')
+            cells.append(f'<td class="num" data-side="{side}">–</td>')
             continue
         spread = (
             "one step"
@@ -654,7 +669,7 @@ def _core_row(row: CoreRow) -> str:
             else f"middle half {_fmt_core(v.q1, row)} to {_fmt_core(v.q3, row)}, {v.n} steps"
         )
         cells.append(
-            f'<td class="num"><strong>{esc(_fmt_core(v.median, row))}</strong> '
+            f'<td class="num" data-side="{side}"><strong>{esc(_fmt_core(v.median, row))}</strong> '
             f'<span class="muted">{esc(spread)}</span></td>'
         )
     est = '<span class="est" title="estimated from a single camera">estimate</span>' if row.estimate else ""
@@ -700,6 +715,10 @@ def _core_action(page: Page) -> str:
             '<p class="caption">Circle: left, square: right; bar: middle half of the steps; green: a published '
             f'range, grey: the range of the reference runners, amber: the provisional "locked" zone.</p>'
             f'<ul class="warnings caption">{notes}</ul>'
+        )
+    elif core.origin == "side":
+        parts.append(
+            '<p class="muted">Not measured: these need a view from behind (or 3D motion capture).</p>'
         )
     else:
         parts.append('<p class="muted">None of these could be measured from this input.</p>')
@@ -829,6 +848,15 @@ def _definitions(page: Page) -> str:
             "Positions are image pixels of the upright picture (x to the right, y down); the running direction "
             "is the side the runner faces."
         )
+    if page.frontal_only:
+        typical = f"The step whose pelvic drop is the median of its side (seen {page.view_words})."
+    elif page.second_view is not None:
+        typical = (
+            "From the side, the step whose hip–ankle offset is the median of its side; seen "
+            f"{page.view_words}, the step whose pelvic drop is."
+        )
+    else:
+        typical = "The step whose hip–ankle offset is the median of its side."
     defs = [
         (
             "Midstance",
@@ -868,7 +896,7 @@ def _definitions(page: Page) -> str:
             "knee is inside the straight hip–ankle line (valgus), negative = outside it (varus).",
         ),
         ("Left / right", "Always the runner's own left and right leg."),
-        ("Typical step", "The step whose hip–ankle offset is the median of its side."),
+        ("Typical step", typical),
         (
             "Uncertainty",
             "Each step's offset comes with a standard uncertainty from the timing of midstance and the noise "
@@ -882,6 +910,9 @@ def _definitions(page: Page) -> str:
             "behind the ankle to knee stress as an association, not a cause.",
         ),
     ]
+    if page.frontal_only:
+        # no side-view numbers in this report: their definitions would only confuse
+        defs = [d for d in defs if d[0] not in ("Overstride", "Uncertainty")]
     dl = "".join(f"<dt>{esc(a)}</dt><dd>{esc(b)}</dd>" for a, b in defs)
     rows = "".join(_metric_rows(r))
     used = sorted({k for k in SOURCES})

@@ -24,13 +24,16 @@ When = Literal["midstance", "ic"]
 
 KEY_HEIGHT = 640
 TILE_HEIGHT = 210
+#: a key frame cut from a small picture (a distant runner, a small video) is enlarged up to this much
+KEY_UPSCALE = 2.0
 
 #: framing around the mid-hip, in leg lengths: (width, above the hip, below the hip). Every tile of
 #: the contact sheet uses the same framing so steps can be compared at a glance.
 KEY_FRAMING = (1.9, 1.35, 1.15)
 TILE_FRAMING = (1.4, 1.3, 1.1)
-#: above the hip without shoulder points (motion capture of legs and pelvis only): nothing to show
-#: up there, so the frame stops just above the pelvis instead of leaving half the picture empty
+#: above the hip without shoulder points (motion capture of legs and pelvis only) there is nothing to
+#: show: a narrow rear-view picture then stops just above the pelvis instead of being half empty. (Side
+#: pictures keep their framing: they are limited by width, so trimming the top would only shrink them.)
 NO_TRUNK_ABOVE = 0.4
 
 Framing = tuple[float, float, float]
@@ -119,7 +122,7 @@ def framing_box(result: Result, stance: Stance, when: When, framing: Framing) ->
     if hip is None:
         return None
     leg = leg_units(result)
-    w, up, _ = fit_framing(stance, when, framing)
+    w, up, _ = framing
     if body_frame(result):
         return dr.View(hip[0] - w * leg / 2, hip[1] + up * leg, 1.0, y_up=True)
     return dr.View(hip[0] - w * leg / 2, hip[1] - up * leg, 1.0, y_up=False)
@@ -133,7 +136,7 @@ def crop_box(
     if v is None:
         return None
     leg = leg_units(result)
-    w, up, down = fit_framing(stance, when, framing)
+    w, up, down = framing
     box = (v.x0, v.y0, v.x0 + w * leg, v.y0 + (up + down) * leg)
     src = result.source
     if src.width_px and src.height_px:
@@ -147,9 +150,15 @@ def crop_requests(result: Result, keys: Mapping[str, tuple[Stance, When, bool]])
     for key, (stance, when, tile) in keys.items():
         box = crop_box(result, stance, when, TILE_FRAMING if tile else KEY_FRAMING)
         if box is not None:
-            framing = TILE_FRAMING if tile else KEY_FRAMING
-            max_h = fit_height(stance, when, framing, TILE_HEIGHT if tile else KEY_HEIGHT)
-            out.append(CropRequest(key, event_time(stance, when), box, max_h))
+            out.append(
+                CropRequest(
+                    key,
+                    event_time(stance, when),
+                    box,
+                    TILE_HEIGHT if tile else KEY_HEIGHT,
+                    upscale=1.0 if tile else KEY_UPSCALE,
+                )
+            )
     return out
 
 
@@ -160,7 +169,7 @@ def _canvas(
     if v is None:
         return None
     leg = leg_units(result)
-    w, up, down = fit_framing(stance, when, framing)
+    w, up, down = framing
     scale = height / ((up + down) * leg)
     view = dr.View(v.x0, v.y0, scale, y_up=v.y_up)
     return dr.blank(round(w * leg * scale), height), view
@@ -212,7 +221,7 @@ def render_keyframe(
         offset_ms: float | None = 1000.0 * (crop.frame_t_s - event_time(stance, when))
         frame_index: int | None = crop.frame_index
     else:
-        made = _canvas(result, stance, when, framing, fit_height(stance, when, framing, out_h))
+        made = _canvas(result, stance, when, framing, out_h)
         if made is None:
             return None
         image, view = made
@@ -221,10 +230,8 @@ def render_keyframe(
         frame_index = None
     draw = ImageDraw.Draw(image)
     w_img, h_img = image.size
-    # line widths and type as for the full framing, also when the picture stops above the hips
-    ref_h = h_img * out_h / fit_height(stance, when, framing, out_h)
-    lw = max(2, round(ref_h / 170))
-    size = max(10, round(ref_h / (16 if tile else 30)))
+    lw = max(2, round(h_img / 170))
+    size = max(10, round(h_img / (16 if tile else 30)))
     if crop is None:
         gy = _ground_y(view, pose, stance.side)
         if gy is not None:
