@@ -198,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--uploads", type=int, default=2, help="uploads per client")
     ap.add_argument("--workers", type=int, default=1, help="analysis worker processes beside the server")
-    ap.add_argument("--database-url", help="default: a SQLite file in a temporary data folder")
+    ap.add_argument(
+        "--database-url",
+        help="a throwaway database (its rows are left there); default: SQLite in a temporary folder",
+    )
     ap.add_argument(
         "--deadline-s", type=float, default=600.0, help="stop waiting for analyses after this long"
     )

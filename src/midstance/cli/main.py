@@ -15,6 +15,7 @@ from pathlib import Path
 from midstance import __version__
 from midstance.errors import ISSUES_URL, InputError, MidstanceError
 from midstance.settings import AnalysisSettings
+from midstance.web.cli import add_web_commands, run_command
 
 log = logging.getLogger("midstance")
 
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="replace an existing report")
     r.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     r.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    add_web_commands(sub)
     return parser
 
 
@@ -205,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_analyze(args)
         if args.command == "report":
             return cmd_report(args)
+        if args.command in ("serve", "worker"):
+            return run_command(args)
         raise InputError(f"unknown command {args.command}")
     except MidstanceError as exc:
         print(f"error: {exc.message}", file=sys.stderr)

@@ -153,7 +153,9 @@ def sniff(path: str | Path) -> Kind:
     kind = _binary_kind(head)
     if kind is not None:
         return kind
-    if len(head) >= 2 and head[1] == C3D_KEY and head[0] > 0:
+    # byte 0 is the parameter block number: a small integer (2 in practice), never a printable character
+    # (a PDF starts "%P", which shares the 0x50)
+    if len(head) >= 2 and head[1] == C3D_KEY and 0 < head[0] < 0x20:
         return "c3d"
     raise InputError(
         f"{p.name} is not a file midstance can read: unknown binary content (starts {hex_head(head)}); "
