@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +36,56 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str,
         return code, out.out, out.err
 
     return run
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+#: flags for a headless run that makes no request of its own (no sync, no updates, no background traffic)
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+class SharedChromium:
+    """Debian's chromium through Playwright, one per test session (two sync Playwright instances
+    cannot live in one thread), started on first use so a missing browser fails that test."""
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+
+    def get(self) -> Any:
+        if not CHROMIUM.exists():
+            pytest.fail(f"browser tests need Debian's chromium at {CHROMIUM}: run sh scripts/install-browser")
+        if self._browser is None:
+            try:
+                from playwright.sync_api import sync_playwright
+            except ImportError:
+                pytest.fail(
+                    "the playwright Python package is missing: install the dev extras (sh scripts/setup --dev)"
+                )
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[SharedChromium]:
+    shared = SharedChromium()
+    try:
+        yield shared
+    finally:
+        shared.close()

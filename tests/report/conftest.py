@@ -18,7 +18,7 @@ chromium driven by Playwright.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -358,38 +358,11 @@ def need_chromium() -> None:
         )
 
 
-class Chromium:
-    """Debian's chromium, started on first use inside a test, so a missing browser fails that test."""
-
-    def __init__(self) -> None:
-        self._playwright: Any = None
-        self._browser: Any = None
-
-    def get(self) -> Any:
-        need_chromium()
-        if self._browser is None:
-            from playwright.sync_api import sync_playwright
-
-            self._playwright = sync_playwright().start()
-            self._browser = self._playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-            )
-        return self._browser
-
-    def close(self) -> None:
-        if self._browser is not None:
-            self._browser.close()
-        if self._playwright is not None:
-            self._playwright.stop()
-
-
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Chromium]:
-    chromium = Chromium()
-    try:
-        yield chromium
-    finally:
-        chromium.close()
+def browser(chromium: Any) -> Any:
+    """The session's shared chromium (see tests/conftest.py); ``.get()`` gives the Playwright browser."""
+    need_chromium()
+    return chromium
 
 
 @pytest.fixture(scope="session")

@@ -36,15 +36,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("browser test skipped: /usr/bin/chromium is missing (sh scripts/install-browser)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    pw = sync_api.sync_playwright().start()
-    b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield b
-    b.close()
-    pw.stop()
+def browser(chromium: Any) -> Any:
+    """The session's shared chromium (tests/conftest.py): fails, never skips, without it."""
+    return chromium.get()
 
 
 @pytest.fixture
