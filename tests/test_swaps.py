@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -53,3 +55,31 @@ def test_analysis_with_swaps_matches_clean_analysis() -> None:
         a = clean.summary.metrics["hip_ankle_offset_pct_leg"]
         b = swapped.summary.metrics["hip_ankle_offset_pct_leg"]
         assert getattr(b, side).median == pytest.approx(getattr(a, side).median, abs=0.3)
+
+
+def test_hidden_far_foot_contacts_are_placed_from_the_near_foot() -> None:
+    """The far (right, for a runner facing left) foot hidden in two strides: its contacts are placed
+    half-way between the near foot's, flagged, with no position measures."""
+    runner = SyntheticRunner(rate_hz=30.0, noise=1.0)
+    trial = runner.image(facing="left")
+    kp = trial.keypoints
+    pts = dict(kp.points)
+    conf = dict(kp.confidence)
+    truth_right = [s for s in trial.complete_truth() if s.side == "right"]
+    hidden = truth_right[3:5]
+    for s in hidden:
+        m = (kp.time_s > s.ic_s - 0.15) & (kp.time_s < s.to_s + 0.15)
+        for part in ("knee", "ankle", "heel", "toe"):
+            a = pts[f"right_{part}"].copy()
+            a[m] = np.nan
+            pts[f"right_{part}"] = a
+    from dataclasses import replace
+
+    res = analyze(replace(kp, points=pts, confidence=conf), AnalysisSettings(height_cm=183))
+    sides = [s.side for s in res.stances]
+    assert all(a != b for a, b in itertools.pairwise(sides))
+    assert "far_leg_inferred" in res.warning_codes()
+    for s in hidden:
+        st = min(res.stances, key=lambda x: abs(x.ic_s - s.ic_s))
+        assert st.side == "right" and abs(st.ic_s - s.ic_s) < 0.06
+        assert st.get("hip_ankle_offset_pct_leg") is None and st.quality <= 0.2

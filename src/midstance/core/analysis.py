@@ -610,6 +610,60 @@ def _quality(prep: Prepared, contacts: list[Contact]) -> np.ndarray:
     return out
 
 
+def _infer_hidden_contacts(prep: Prepared, contacts: list[Contact]) -> tuple[list[Contact], set[int]]:
+    """Side view: where the near foot lands twice with no far-foot contact between (the far foot was
+    hidden behind the near leg or the treadmill), place the far foot's contact half-way between,
+    lasting the far foot's median contact time. Returns the contacts and the indices inferred."""
+    near: Side = "left" if prep.body.facing == "left" else "right"
+    far: Side = "right" if near == "left" else "left"
+    near_ic = [c.ic_s for c in contacts if c.side == near]
+    if len(near_ic) < 3:
+        return contacts, set()
+    stride = float(np.median(np.diff(near_ic)))
+    far_ct = [c.contact_time_s for c in contacts if c.side == far]
+    ct = float(np.median(far_ct)) if far_ct else float(np.median([c.contact_time_s for c in contacts]))
+    out = list(contacts)
+    added: list[Contact] = []
+    for a, b in itertools.pairwise([c for c in contacts if c.side == near]):
+        if not 0.8 * stride <= b.ic_s - a.ic_s <= 1.25 * stride:
+            continue
+        if any(c.side == far and a.ic_s < c.ic_s < b.ic_s for c in contacts):
+            continue
+        ic = 0.5 * (a.ic_s + b.ic_s)
+        if ic + ct < prep.t[-1]:
+            added.append(Contact(far, ic, ic + ct))
+    out += added
+    out.sort(key=lambda c: c.ic_s)
+    keys = {(c.side, c.ic_s) for c in added}
+    return out, {i for i, c in enumerate(out) if (c.side, c.ic_s) in keys}
+
+
+def _mark_inferred(prep: Prepared, stances: list[Stance], inferred: set[int]) -> list[Stance]:
+    """Inferred stances keep their timing; their position measures (read from a foot the camera did
+    not see) are dropped and their quality is the share of the clip they were inferred from."""
+    from dataclasses import replace as _replace
+
+    timing = {
+        "contact_time_s",
+        "flight_time_s",
+        "step_time_s",
+        "midstance_frac",
+        "vertical_oscillation_m",
+        "vertical_oscillation_pct_leg",
+    }
+    out = []
+    for i, st in enumerate(stances):
+        if i in inferred:
+            st = _replace(
+                st,
+                metrics={k: v for k, v in st.metrics.items() if k in timing},
+                foot_strike=None,
+                quality=min(st.quality, 0.2),
+            )
+        out.append(st)
+    return out
+
+
 def _check_sequence(stances: list[Stance]) -> list[Warning_]:
     warnings = []
     repeats = sum(a.side == b.side for a, b in itertools.pairwise(stances))
@@ -670,7 +724,20 @@ def analyze_with_traces(
             "3 s of running with the feet visible"
         )
     say("metrics", 0.7)
+    inferred: set[int] = set()
+    if prep.units == "px" and prep.view == "side" and prep.body.facing is not None:
+        contacts, inferred = _infer_hidden_contacts(prep, contacts)
     stances = measure_stances(prep, contacts)
+    if inferred:
+        stances = _mark_inferred(prep, stances, inferred)
+        far = "right" if prep.body.facing == "left" else "left"
+        warnings.append(
+            Warning_(
+                "far_leg_inferred",
+                f"{len(inferred)} contacts of the {far} (far) foot were hidden and placed from the near foot's rhythm "
+                "(half-way between its contacts); their timing is an estimate and their positions are left out",
+            )
+        )
     warnings += _check_sequence(stances)
     setting, speed = detect_setting(prep.body, prep.leg_units)
     if settings.setting != "auto":
