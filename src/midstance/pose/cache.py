@@ -8,7 +8,6 @@ the keypoint importer reads as well (extra ``# key=value`` lines are comments to
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import logging
@@ -17,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from midstance.core.series import ImageKeypoints, SourceInfo
+from midstance.errors import InputError
+from midstance.io.keypoints import keypoint_csv_text, read_keypoint_csv
 
 log = logging.getLogger(__name__)
 
@@ -65,40 +64,22 @@ def save_keypoints(
         header += [("video", Path(video_path).name), ("video_fingerprint", video_fingerprint(video_path))]
     if settings is not None:
         header.append(("pose_settings", settings_text(settings)))
-    numbers: tuple[tuple[str, float | int | None], ...] = (
-        ("fps", src.fps),
-        ("width", kp.width_px),
-        ("height", kp.height_px),
+    for key, number in (
         ("rotation_deg", src.rotation_deg),
         ("frame_count", src.frame_count),
         ("duration_s", src.duration_s),
-    )
-    for key, number in numbers:
+    ):
         if number is not None:
             header.append((key, f"{number:.10g}" if isinstance(number, float) else str(number)))
-    header.append(("units", "px"))
     header += [(f"meta.{k}", str(v)) for k, v in kp.meta.items()]
     header += [("warning", f"{code}|{msg}") for code, msg in warnings]
-    names = list(kp.points)
+    # the table (and fps/width/height/units) is the project's keypoint CSV, written by its one writer
+    text = "".join(f"# {key}={' '.join(str(value).split())}\n" for key, value in header) + keypoint_csv_text(
+        kp
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        for key, value in header:
-            fh.write(f"# {key}={' '.join(str(value).split())}\n")
-        writer = csv.writer(fh)
-        cols = ["time_s"]
-        for n in names:
-            cols += [f"{n}_x", f"{n}_y", f"{n}_conf"]
-        writer.writerow(cols)
-        conf = {n: kp.conf(n) if n in kp.confidence else None for n in names}
-        for i, t in enumerate(kp.time_s):
-            row = [_num(float(t), 6)]
-            for n in names:
-                x, y = kp.points[n][i]
-                row += [_num(float(x), 3), _num(float(y), 3)]
-                c = conf[n]
-                row.append("" if c is None or not math.isfinite(x) else _num(float(c[i]), 4))
-            writer.writerow(row)
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)
     return out
 
@@ -128,17 +109,11 @@ def load_keypoints(
         v = header.get(key)
         return v[-1] if v else None
 
-    with p.open(encoding="utf-8", newline="") as fh:
-        lines = [ln for ln in fh if not ln.startswith("#")]
-    reader = csv.reader(lines)
-    cols = next(reader)
-    data = np.array(
-        [[float(v) if v != "" else np.nan for v in row] for row in reader if row], dtype=float
-    ).reshape(-1, len(cols))
-    col = {c: i for i, c in enumerate(cols)}
-    names = [c[:-2] for c in cols if c.endswith("_x") and f"{c[:-2]}_y" in col]
-    points = {n: data[:, [col[f"{n}_x"], col[f"{n}_y"]]] for n in names}
-    confidence = {n: np.nan_to_num(data[:, col[f"{n}_conf"]], nan=0.0) for n in names if f"{n}_conf" in col}
+    table = read_keypoint_csv(p)
+    if not isinstance(table, ImageKeypoints):
+        raise InputError(
+            f"{p} holds world keypoints, not a video's pose keypoints; delete it to run pose again"
+        )
 
     def num(key: str) -> float | None:
         v = one(key)
@@ -159,9 +134,9 @@ def load_keypoints(
     warnings = [tuple(w.split("|", 1)) for w in header.get("warning", []) if "|" in w]
     meta = {k[5:]: v[-1] for k, v in header.items() if k.startswith("meta.")}
     kp = ImageKeypoints(
-        time_s=data[:, col["time_s"]],
-        points=points,
-        confidence=confidence,
+        time_s=table.time_s,
+        points=table.points,
+        confidence=table.confidence,
         source=source,
         meta=meta,
         import_warnings=tuple((a, b) for a, b in warnings),
