@@ -43,7 +43,11 @@ log = logging.getLogger("video_speed")
 
 def _children(pid: int) -> list[int]:
     kids: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").glob("*"))
+    except OSError:  # the process ended while we looked
+        return kids
+    for task in tasks:
         try:
             kids += [int(x) for x in (task / "children").read_text().split()]
         except OSError:

@@ -18,7 +18,7 @@ from midstance.core import frontal as fr
 from midstance.core.catalog import METRIC_NAMES
 from midstance.core.clean import CleanedPoint, Cleaner
 from midstance.core.events import ClearanceContactDetector, Contact, FootSignal, Side
-from midstance.core.filters import fill_gaps, interp_at, lowpass, nanmean_of
+from midstance.core.filters import fill_gaps, finite_rows, interp_at, lowpass, nanmean_of
 from midstance.core.findings import make_findings
 from midstance.core.orient import BodyFrameSeries, detect_setting, detect_view, frontal_body, to_body_frame
 from midstance.core.result import Result, Runner, Source, Stance, Warning_
@@ -305,7 +305,7 @@ def _key_points(prep: Prepared, side: str, times: np.ndarray) -> list[dict[str, 
         if f"{side}_{part}" in prep.clean:
             series[part] = prep.clean[f"{side}_{part}"].smooth[:, :2]
     sampled = {k: _to_output_frame(prep, _sample(v, t, times)) for k, v in series.items()}
-    finite = {k: np.isfinite(v).all(axis=1).tolist() for k, v in sampled.items()}
+    finite = {k: finite_rows(v).tolist() for k, v in sampled.items()}
     as_list = {k: v.tolist() for k, v in sampled.items()}
     return [{k: (v[i][0], v[i][1]) for k, v in as_list.items() if finite[k][i]} for i in range(len(times))]
 
@@ -480,38 +480,54 @@ def _frontal_columns(
     # series low-passed at 4 Hz (the pelvis moves at the step and stride rates, 1–3 Hz)
     cut = min(FRONTAL_CUTOFF_HZ, 0.4 * prep.rate_hz)
 
-    def smooth(x: np.ndarray) -> np.ndarray:
-        f = fill_gaps(x, t=t)
-        return lowpass(f, prep.rate_hz, cut) if np.isfinite(f).all() else f
+    def smooth_all(series: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Gap-fill and low-pass several angle series in one filter call."""
+        names = list(series)
+        stacked = fill_gaps(np.column_stack([series[k] for k in names]), t=t)
+        if np.isfinite(stacked).all():
+            stacked = lowpass(stacked, prep.rate_hz, cut)
+        return {k: stacked[:, j] for j, k in enumerate(names)}
 
-    hip_angle = smooth(fr.line_angle_deg(lh, rh))
     mid_hip = 0.5 * (lh + rh)
     mid_sh = (
         0.5 * (fp["left_shoulder"] + fp["right_shoulder"])
         if "left_shoulder" in fp and "right_shoulder" in fp
         else None
     )
+    raw: dict[str, np.ndarray] = {}
     if prep.body.is_3d and all(f"{s}_{p}" in prep.clean for s in SIDES for p in ("asis", "psis")):
-        pel = fr.pelvis_angles_3d(*(prep.clean[f"{s}_{p}"].raw for p in ("asis", "psis") for s in SIDES))
-        rotation, obliquity, tilt = (smooth(pel[k]) for k in ("rotation", "obliquity", "tilt"))
+        raw.update(
+            fr.pelvis_angles_3d(*(prep.clean[f"{s}_{p}"].raw for p in ("asis", "psis") for s in SIDES))
+        )
         twist_factor = 1.0
     elif prep.body.is_3d:
         d = prep.clean["right_hip"].smooth - prep.clean["left_hip"].smooth
-        rotation, obliquity, tilt = smooth(np.degrees(np.arctan2(d[:, 0], d[:, 2]))), hip_angle, None
+        raw["rotation"] = np.degrees(np.arctan2(d[:, 0], d[:, 2]))
+        raw["obliquity"] = fr.line_angle_deg(lh, rh)
         twist_factor = 1.0
     else:
-        width = smooth(np.abs(rh[:, 0] - lh[:, 0]))
-        rotation = fr.rotation_from_width_deg(width, float(np.nanpercentile(width, 98)))
-        obliquity, tilt = hip_angle, None
+        raw["width"] = np.abs(rh[:, 0] - lh[:, 0])
+        raw["obliquity"] = fr.line_angle_deg(lh, rh)
         twist_factor = 2.0  # the width gives |θ|: a twist through neutral spans twice its range
-    sh_rot = None
     if "left_shoulder" in fp and "right_shoulder" in fp:
         if prep.body.is_3d:
             d = prep.clean["right_shoulder"].smooth - prep.clean["left_shoulder"].smooth
-            sh_rot = smooth(np.degrees(np.arctan2(d[:, 0], d[:, 2])))
+            raw["shoulders"] = np.degrees(np.arctan2(d[:, 0], d[:, 2]))
         else:
-            w = smooth(np.abs(fp["right_shoulder"][:, 0] - fp["left_shoulder"][:, 0]))
-            sh_rot = fr.rotation_from_width_deg(w, float(np.nanpercentile(w, 98)))
+            raw["shoulder_width"] = np.abs(fp["right_shoulder"][:, 0] - fp["left_shoulder"][:, 0])
+    sm = smooth_all(raw)
+    obliquity = sm["obliquity"]
+    tilt = sm.get("tilt")
+    if "width" in sm:
+        rotation = fr.rotation_from_width_deg(sm["width"], float(np.nanpercentile(sm["width"], 98)))
+    else:
+        rotation = sm["rotation"]
+    sh_rot = None
+    if "shoulders" in sm:
+        sh_rot = sm["shoulders"]
+    elif "shoulder_width" in sm:
+        w = sm["shoulder_width"]
+        sh_rot = fr.rotation_from_width_deg(w, float(np.nanpercentile(w, 98)))
     scale = prep.m_per_unit
     at = {name: _sample(fp[name], t, ms) for name in fp if name.endswith(("_hip", "_knee", "_ankle"))}
     mh_ms = _sample(mid_hip, t, ms)
@@ -539,15 +555,21 @@ def _frontal_columns(
         ranges.append((tilt, "pelvis_tilt_rom_deg", 1.0))
     if sh_rot is not None:
         ranges.append((sh_rot, "shoulder_rotation_rom_deg", twist_factor))
-    for i in range(n):
-        end = stride_end[i]
-        if end is None:
+    # per side the strides tile the time axis ([IC_k, IC_k+1) of the same foot), so each range is
+    # one reduceat over the side's stride starts
+    for side in SIDES:
+        idx = [i for i in range(n) if side_of[i] == side and stride_end[i] is not None]
+        if not idx:
             continue
-        i0, i1 = int(np.searchsorted(t, ic[i])), int(np.searchsorted(t, end))
+        starts = np.searchsorted(t, ic[idx])
+        stops = np.searchsorted(t, np.array([stride_end[i] for i in idx], dtype=float))
+        ok = stops - starts >= 3
+        bounds = np.concatenate([starts, stops[-1:]])
         for series, name, factor in ranges:
-            seg = series[i0:i1]
-            if seg.size >= 3 and np.isfinite(seg).all():
-                cols[name][i] = factor * float(seg.max() - seg.min())
+            seg_max = np.maximum.reduceat(series, bounds)[:-1]
+            seg_min = np.minimum.reduceat(series, bounds)[:-1]
+            vals = np.where(ok, factor * (seg_max - seg_min), np.nan)
+            cols[name][np.array(idx)] = vals
     if not prep.body.is_3d:
         for name in ("pelvis_rotation_rom_deg", "shoulder_rotation_rom_deg"):
             v = cols[name]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from midstance.core.filters import despike, fill_gaps, lowpass
+from midstance.core.filters import despike, fill_gaps, finite_rows, lowpass
 
 
 @dataclass(frozen=True)
@@ -40,13 +40,13 @@ class Cleaner:
         if self.despike_sigma:
             a = despike(a, self.despike_sigma)
         # columns that carry data (2D points in a 3-column body frame have an all-NaN Z)
-        used = np.isfinite(a).any(axis=0) if a.size else np.zeros(a.shape[1], dtype=bool)
-        observed = np.isfinite(a[:, used]).all(axis=1) if used.any() else np.zeros(a.shape[0], dtype=bool)
+        used = np.array([bool(np.isfinite(a[:, j]).any()) for j in range(a.shape[1])], dtype=bool)
+        observed = finite_rows(a[:, used]) if used.any() else np.zeros(a.shape[0], dtype=bool)
         if observed.all():
             filled_arr, filled = a, np.zeros_like(observed)
         else:
             filled_arr = fill_gaps(a, max_gap=max(1, round(self.max_gap_s * rate)), t=t)
-            filled = ~observed & np.isfinite(filled_arr[:, used]).all(axis=1)
+            filled = ~observed & finite_rows(filled_arr[:, used])
         smooth = lowpass(filled_arr, rate, self.cutoff_hz) if self.cutoff_hz else filled_arr
         return CleanedPoint(filled_arr, smooth, observed, filled)
 

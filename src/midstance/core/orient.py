@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from midstance.core.filters import nanmean_of
+from midstance.core.filters import finite_rows, nanmean_of
 from midstance.core.series import ImageKeypoints, Keypoints, WorldKeypoints
 from midstance.errors import AnalysisError
 
@@ -48,7 +48,7 @@ class BodyFrameSeries:
 
     def has(self, name: str) -> bool:
         a = self.points.get(name)
-        return a is not None and bool(np.isfinite(a[:, :2]).all(axis=1).any())
+        return a is not None and bool(finite_rows(a[:, :2]).any())
 
 
 def _nanmean_pts(*arrs: np.ndarray) -> np.ndarray:
@@ -85,7 +85,7 @@ def _forward_from_feet(
     for pos, height in feet:
         rel = pos - hip_h
         v = np.gradient(rel, t, axis=0)
-        low = _low_foot_mask(height) & np.isfinite(v).all(axis=1)
+        low = _low_foot_mask(height) & finite_rows(v)
         if low.sum() > 3:
             vels.append(v[low])
     if not vels:

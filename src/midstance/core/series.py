@@ -17,6 +17,7 @@ from typing import ClassVar, Literal
 
 import numpy as np
 
+from midstance.core.filters import finite_rows
 from midstance.errors import InputError
 
 SIDES: tuple[str, str] = ("left", "right")
@@ -122,12 +123,12 @@ class _Keypoints:
 
     def has(self, name: str) -> bool:
         a = self.points.get(name)
-        return a is not None and bool(np.isfinite(a).all(axis=1).any())
+        return a is not None and bool(finite_rows(a).any())
 
     def conf(self, name: str) -> np.ndarray:
         """Confidence of a point per frame: given values, else 1 where the point is present, 0 if not."""
         c = self.confidence.get(name)
-        present = np.isfinite(self.points[name]).all(axis=1)
+        present = finite_rows(self.points[name])
         if c is None:
             return present.astype(float)
         return np.where(present, np.nan_to_num(c, nan=0.0), 0.0)

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from midstance.core.events import Contact, Side
-from midstance.core.filters import crossings, fill_gaps, lowpass
+from midstance.core.filters import crossings, fill_gaps, finite_rows, lowpass
 
 
 def glitch_frames(rel_x: np.ndarray, t: np.ndarray, leg: float, cutoff_hz: float = 5.0) -> np.ndarray:
@@ -211,7 +211,7 @@ def _ground_slope(swings: dict[Side, np.ndarray], feet: dict[Side, dict[str, np.
     for side, sw in swings.items():
         m = _stance_mask(sw)
         for p in feet[side].values():
-            ok = m & np.isfinite(p).all(axis=1)
+            ok = m & finite_rows(p)
             xs.append(p[ok, 0])
             ys.append(p[ok, 1])
             groups.append(np.full(int(ok.sum()), len(groups)))
@@ -235,7 +235,7 @@ def _height_above_stance_ground(p: np.ndarray, sw: np.ndarray, slope: float) -> 
     """A foot point's height above where it sits in mid-stance (robust median level), with the
     shared ground slope; glitch frames where the model put this foot on the other one do not move
     the level."""
-    m = _stance_mask(sw) & np.isfinite(p).all(axis=1)
+    m = _stance_mask(sw) & finite_rows(p)
     if m.sum() < 3:
         ok = np.isfinite(p[:, 1])
         base = float(np.percentile(p[ok, 1], 5)) if ok.any() else 0.0
