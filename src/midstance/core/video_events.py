@@ -12,6 +12,13 @@ features anchor each stride instead:
   the forward extreme where the foot's lowest point comes down to the ground line, toe-off the last
   instant before the backward extreme where the toe is still on it (both interpolated between
   frames).
+* **The ground taking the foot along.** A foot on the ground moves backwards relative to the hip at
+  the stance speed (the belt's, or the runner's overground). Once the rear of the foot, already
+  within a few centimetres of the ground, moves back at nearly that speed, the contact has begun,
+  and while it still moves back at less than a third of it, it has not (it skims the ground):
+  initial contact is kept between those two instants. Pose models put the heel point of a landing
+  foot a few centimetres above where it rests once the foot is flat, which delays the height
+  crossing by a frame or two at 30 frames/s; the speed of the foot does not have that bias.
 
 Glitch frames (a leg's fore–aft position far from its own smooth course) are removed before either
 feature is read and filled from the neighbouring frames.
@@ -57,11 +64,17 @@ def glitch_frames(rel_x: np.ndarray, t: np.ndarray, leg: float, cutoff_hz: float
 class StrideContactDetector:
     """Contacts per foot from the fore–aft swing and the foot's height (image data; pixels).
 
-    ``ic_level``/``to_level`` are heights above the ground line, as fractions of leg length."""
+    ``ic_level``/``to_level`` are heights above the ground line, as fractions of leg length;
+    ``grab_start``/``grab_fraction`` are the shares of the stance speed at which the ground has begun /
+    has finished taking the foot along, ``grab_height`` the greatest height (fraction of leg length)
+    at which either is read."""
 
     leg_length: float
     ic_level: float = 0.015
     to_level: float = 0.04
+    grab_start: float = 0.3
+    grab_fraction: float = 0.9
+    grab_height: float = 0.07
     swing_cutoff_hz: float = 4.0
     height_cutoff_hz: float | None = 8.0
     min_contact_s: float = 0.08
@@ -72,10 +85,16 @@ class StrideContactDetector:
     clearance_: dict[str, np.ndarray] = field(default_factory=dict)
 
     def detect(
-        self, t: np.ndarray, fore_aft: dict[Side, np.ndarray], feet: dict[Side, dict[str, np.ndarray]]
+        self,
+        t: np.ndarray,
+        fore_aft: dict[Side, np.ndarray],
+        feet: dict[Side, dict[str, np.ndarray]],
+        rear: dict[Side, np.ndarray] | None = None,
     ) -> StrideContactDetector:
         """``fore_aft``: foot minus hip along the running direction; ``feet``: per side the foot's
-        points (``heel``, ``toe``, or ``ankle`` alone) as (n, 2) arrays, X forward, Y up."""
+        points (``heel``, ``toe``, or ``ankle`` alone) as (n, 2) arrays, X forward, Y up; ``rear``:
+        the rear of the foot (heel and ankle) minus hip, for the ground's take-along speed (default
+        ``fore_aft``)."""
         rate = 1.0 / float(np.median(np.diff(t)))
         swings = {}
         for side, fa in fore_aft.items():
@@ -97,12 +116,20 @@ class StrideContactDetector:
             tt = heights.get("toe", lo)
             self.clearance_[side] = lo
             raw = fill_gaps(fore_aft[side], t=t)
-            self._side(side, t, sw, raw, lo, tt)
+            back_x = fill_gaps(rear[side], t=t) if rear is not None and side in rear else raw
+            self._side(side, t, sw, raw, lo, tt, back_x)
         self.contacts_.sort(key=lambda c: c.ic_s)
         return self
 
     def _side(
-        self, side: Side, t: np.ndarray, sw: np.ndarray, raw: np.ndarray, lo: np.ndarray, toe: np.ndarray
+        self,
+        side: Side,
+        t: np.ndarray,
+        sw: np.ndarray,
+        raw: np.ndarray,
+        lo: np.ndarray,
+        toe: np.ndarray,
+        back_x: np.ndarray,
     ) -> None:
         """Contacts of one foot: one per stride, between the foot's forward extreme (where the foot
         turns back; on the ground it can only move backwards relative to the hip) and its backward
@@ -160,6 +187,19 @@ class StrideContactDetector:
             else:
                 self.rejected_.append((side, float(t[p]), "foot never comes down to the ground line"))
                 continue
+            # ...and, near the ground, between the instants the ground starts and has finished taking
+            # the foot along: a foot skimming the belt while still moving forwards is not on it yet,
+            # one carried back at nearly the stance speed is (far from the ground neither holds: a
+            # badly seen foot can appear to move back while still in the air)
+            if np.isfinite(period):
+                window, stance = (t_fwd - 0.1 * period, ic + 0.1 * period), (ic, t_back)
+                near = base + self.grab_height * self.leg_length
+                done = _take_along_time(t, back_x, window, stance, self.grab_fraction)
+                if done is not None and np.interp(done, t, lo) <= near:
+                    ic = min(ic, max(done, float(t[0])))
+                begun = _take_along_time(t, back_x, window, stance, self.grab_start)
+                if begun is not None and begun < ic + 0.1 * period and np.interp(begun, t, lo) <= near:
+                    ic = max(ic, begun)
             # toe-off: the last time the toe leaves the ground before the backward turn, or the first
             # after it when the toe is still down at the turn
             ups_all = crossings(toe, t, to_at, "up")
@@ -176,6 +216,30 @@ class StrideContactDetector:
             if ic <= t[0] + 1.0 / rate or to >= t[-1] - 1.0 / rate:
                 continue
             self.contacts_.append(Contact(side, ic, to))
+
+
+def _take_along_time(
+    t: np.ndarray, x: np.ndarray, window: tuple[float, float], stance: tuple[float, float], frac: float
+) -> float | None:
+    """First time in ``window`` when the foot's backward speed relative to the hip (from its
+    fore–aft position ``x``) reaches ``frac`` of the stance speed, the median over the middle half
+    of ``stance``; speeds are frame-to-frame differences placed between frames, interpolated."""
+    v = np.diff(x) / np.diff(t)
+    tm = 0.5 * (t[1:] + t[:-1])
+    a, b = stance
+    mid = (tm > a + 0.25 * (b - a)) & (tm < a + 0.75 * (b - a)) & np.isfinite(v)
+    if mid.sum() < 2:
+        return None
+    v_stance = float(np.median(v[mid]))
+    if not v_stance < 0:
+        return None
+    level = frac * v_stance
+    hit = np.nonzero((tm[:-1] >= window[0]) & (tm[1:] <= window[1]) & (v[:-1] > level) & (v[1:] <= level))[0]
+    if hit.size == 0:
+        return None
+    i = int(hit[0])
+    f = (v[i] - level) / (v[i] - v[i + 1])
+    return float(tm[i] + f * (tm[i + 1] - tm[i]))
 
 
 def _extreme_time(t: np.ndarray, raw: np.ndarray, k: int, sign: int, reach: int = 3) -> float:

@@ -1,0 +1,119 @@
+"""How well the video analysis places initial contacts on the real clip, against our own reading.
+
+The clip's careful human labels are held out, so we read the contacts ourselves, two ways:
+
+* **Near (left) foot, from the pixels**: on a treadmill a foot that is on the ground is carried
+  backwards by the belt. The heel patch is followed from frame to frame by normalised
+  cross-correlation on the grey image (the pose model only says where to start looking), and
+  the contact is read where its backward displacement crosses half the belt's (the frames just
+  before, the heel already skims the belt while still moving forwards: not yet loaded).
+* **Far (right) foot, by eye**: the far foot is hidden behind the console and the near leg too
+  often for tracking; its contacts are read frame by frame (first frame with the heel down on the
+  belt; averaged with an earlier kymograph reading where there is one), in ``FAR_READING``.
+
+The analysis runs on the clip's cached pose keypoints (``tests/report/data``), as the tests do.
+Prints each contact and the agreement: median |difference|, share within ±1 and ±2 frames.
+
+    .venv/bin/python benchmarks/video_ic_agreement.py
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import av
+import numpy as np
+
+from midstance.core.analysis import analyze
+from midstance.io import read_keypoint_csv
+from midstance.settings import AnalysisSettings
+
+ROOT = Path(__file__).resolve().parents[1]
+CLIP = ROOT / "samples" / "gaitlab_male_side.mp4"
+KEYPOINTS = ROOT / "tests" / "report" / "data" / "gaitlab_male_side.keypoints.csv"
+FPS = 30.0
+# frame numbers (sub-frame where the heel looked down between two frames)
+FAR_READING = [
+    6.75, 27.75, 49.75, 70.5, 93.0, 111.75, 133.5, 154.5, 176.25, 197.5, 218.75,
+    240.25, 261.0, 282.5, 303.75, 326.75, 347.0,
+]  # fmt: skip
+
+
+def _ncc(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    d = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum() / d) if d > 0 else -1.0
+
+
+def _shift(
+    f0: np.ndarray, f1: np.ndarray, cx: float, cy: float, w: int = 70, h: int = 44
+) -> tuple[int, float]:
+    """Horizontal displacement (px) of the patch around (cx, cy) from frame f0 to f1, and its NCC."""
+    y0, x0 = int(cy - h / 2), int(cx - w / 2)
+    tmpl = f0[y0 : y0 + h, x0 : x0 + w]
+    best = (-2.0, 0)
+    for dy in range(-24, 25, 2):
+        for dx in range(-70, 71, 2):
+            yy, xx = y0 + dy, x0 + dx
+            if yy < 0 or xx < 0 or yy + h > f1.shape[0] or xx + w > f1.shape[1]:
+                continue
+            s = _ncc(tmpl, f1[yy : yy + h, xx : xx + w])
+            if s > best[0]:
+                best = (s, dx)
+    return best[1], best[0]
+
+
+def near_foot_reading(frames: list[np.ndarray], kp, around: list[float]) -> list[float | None]:
+    """Sub-frame time (in frames) where the near heel is taken along by the belt, near each of ``around``."""
+    heel, ankle = kp.points["left_heel"], kp.points["left_ankle"]
+    out: list[float | None] = []
+    for a in around:
+        k = round(a)
+        pairs = []
+        for i in range(k - 4, k + 4):
+            cx = float(np.nanmean([heel[i, 0], ankle[i, 0]]))
+            dx, score = _shift(frames[i], frames[i + 1], cx, float(heel[i, 1]) - 12)
+            pairs.append((i, dx, score))
+        belt = float(np.median([d for _, d, _ in pairs[-3:]]))
+        hit = None
+        for (i0, d0, _), (_, d1, s1) in itertools.pairwise(pairs):
+            # a jump beyond the belt's speed is the patch slipping to the other foot, not a landing
+            if d0 < 0.5 * belt <= d1 <= 1.5 * belt and s1 > 0.5:
+                hit = i0 + 0.5 + (0.5 * belt - d0) / (d1 - d0)
+                break
+        # a tracking slip (the patch jumping to the other foot) gives a reading far from the analysis
+        out.append(hit if hit is not None and abs(hit - a) <= 2.5 else None)
+    return out
+
+
+def main() -> None:
+    kp = read_keypoint_csv(KEYPOINTS)
+    res = analyze(kp, AnalysisSettings(height_cm=178))
+    frames = [
+        np.asarray(f.to_ndarray(format="gray"), dtype=np.float32) for f in av.open(str(CLIP)).decode(video=0)
+    ]
+    ours = {s: np.array([st.ic_s * FPS for st in res.stances if st.side == s]) for s in ("left", "right")}
+    reading = {"left": near_foot_reading(frames, kp, list(ours["left"])), "right": list(FAR_READING)}
+    diffs = []
+    print(f"{'side':5} {'reading':>8} {'analysis':>9} {'diff':>6}  (frames at {FPS:g} fps)")
+    for side in ("left", "right"):
+        for r in reading[side]:
+            if r is None:
+                print(f"{side:5} {'(lost)':>8}")
+                continue
+            a = float(ours[side][np.argmin(np.abs(ours[side] - r))])
+            diffs.append(a - r)
+            print(f"{side:5} {r:8.2f} {a:9.2f} {a - r:+6.2f}")
+    d = np.abs(np.array(diffs))
+    n_read = sum(len(v) for v in reading.values())
+    print(
+        f"\n{len(d)} of {n_read} contacts read; analysis found {len(res.stances)} stances. "
+        f"Median |diff| {np.median(d):.2f} frames; mean diff {np.mean(diffs):+.2f}; "
+        f"within ±1 frame {np.mean(d <= 1.0):.0%}; within ±2 frames {np.mean(d <= 2.0):.0%}"
+    )
+
+
+if __name__ == "__main__":
+    main()
