@@ -88,6 +88,27 @@ def near_foot_reading(frames: list[np.ndarray], kp, around: list[float]) -> list
     return out
 
 
+def near_toe_release(frames: list[np.ndarray], kp, around: list[float]) -> list[float | None]:
+    """Sub-frame time (in frames) where the near toe stops being carried back at the belt's speed
+    (its backward displacement falls below 70 % of the belt's), near each toe-off in ``around``."""
+    toe = kp.points["left_toe"]
+    out: list[float | None] = []
+    for a in around:
+        k = round(a)
+        pairs = []
+        for i in range(k - 4, k + 3):
+            dx, score = _shift(frames[i], frames[i + 1], float(toe[i, 0]), float(toe[i, 1]) - 10, w=60, h=40)
+            pairs.append((i, dx, score))
+        belt = float(np.median([d for _, d, _ in pairs[:4]]))
+        hit = None
+        for (i0, d0, s0), (_, d1, s1) in itertools.pairwise(pairs):
+            if belt > 0 and d0 >= 0.7 * belt > d1 and min(s0, s1) > 0.5:
+                hit = i0 + 0.5 + (d0 - 0.7 * belt) / (d0 - d1)
+                break
+        out.append(hit)
+    return out
+
+
 def main() -> None:
     kp = read_keypoint_csv(KEYPOINTS)
     res = analyze(kp, AnalysisSettings(height_cm=178))
@@ -112,6 +133,14 @@ def main() -> None:
         f"\n{len(d)} of {n_read} contacts read; analysis found {len(res.stances)} stances. "
         f"Median |diff| {np.median(d):.2f} frames; mean diff {np.mean(diffs):+.2f}; "
         f"within ±1 frame {np.mean(d <= 1.0):.0%}; within ±2 frames {np.mean(d <= 2.0):.0%}"
+    )
+    # toe-off: the near toe's release from the belt comes just after the toe leaves it
+    tos = np.array([st.to_s * FPS for st in res.stances if st.side == "left"])
+    rel = near_toe_release(frames, kp, list(tos))
+    dt = np.array([t - r for t, r in zip(tos, rel, strict=True) if r is not None])
+    print(
+        f"near-foot toe-offs: {dt.size} of {tos.size} releases read; toe-off minus release median "
+        f"{np.median(dt):+.2f} frames (range {dt.min():+.2f} to {dt.max():+.2f})"
     )
 
 

@@ -49,11 +49,13 @@ def test_side_camera_matches_truth(trials, name: str, view: str, fps: float, noi
     print(
         "\n"
         + sc.line(f"{name} virtual {view} camera {fps:.0f} fps noise {noise:.0f} px")
-        + f"; offset bias {np.median(off) * 100:+.2f} cm"
+        + f"; offset bias {np.median(off) * 100:+.2f} cm; IC mean {np.mean(sc.errors['ic']) * fps:+.2f} frames, "
+        f"TO mean {np.mean(sc.errors['to']) * 1000:+.1f} ms"
     )
     assert sc.match_rate >= 0.97
     assert len(res.stances) <= len(truth) + 2
     assert sc.median_abs("ic") <= 2.5 / fps
+    assert abs(np.mean(sc.errors["ic"])) * fps <= 0.6  # no lag either way (was +1.4 frames at 60 fps, 2 px)
     # per step within ~2 % of leg length; the per-side median (what the headline says) within 1.2 cm
     assert sc.median_abs("off") <= (0.005 if noise == 0 else 0.025)
     assert abs(float(np.median(off))) <= 0.012
