@@ -1,4 +1,4 @@
-"""Difficult but valid clips, made from the real runner clip, end to end through the command line:
+"""Difficult but valid clips, made from the real clips, end to end through the command line:
 analysed with warnings, or — when nothing can be measured — one clear line and exit code 3."""
 
 from __future__ import annotations
@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
-from videoclips import gaitlab_frames, write_clip
+from videoclips import SPORTS2D, gaitlab_frames, write_clip
 
 from midstance.cli.main import main
 
@@ -71,3 +72,24 @@ def test_two_people_crossing(frames, tmp_path: Path, capsys) -> None:
     assert code == 0, err
     assert res["runner"]["setting"] == "treadmill"
     assert len(res["stances"]) >= 8
+
+
+def test_front_view_clip(tmp_path: Path, capsys) -> None:
+    """A real front view: the person on the box in the sports2d clip faces the camera doing jumping
+    jacks for the first 2.8 s (cropped to them). Their feet move far apart along x but never pass each
+    other, which a side view cannot do: the view is called front, the offset is not measured, and the
+    warning says how to film instead."""
+    frames = []
+    with av.open(str(SPORTS2D)) as c:
+        for i, f in enumerate(c.decode(video=0)):
+            if i >= 85:
+                break
+            crop = f.to_ndarray(format="rgb24")[0:520, 380:900]
+            frames.append(np.ascontiguousarray(crop[::2, ::2]))
+    code, res, err = _run(write_clip(tmp_path / "front.mp4", frames), tmp_path, capsys)
+    assert code == 0, err
+    assert res["runner"]["view"] == "front", res["analysis"]["view_evidence"]
+    assert res["warnings"][0]["code"] == "front_view"
+    assert "film from the side" in res["warnings"][0]["message"]
+    assert all(s["hip_ankle_offset_m"] is None for s in res["stances"])
+    print(f"\nfront-view clip: {res['analysis']['view_evidence']}")

@@ -134,7 +134,8 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
         view = guess.view
         notes["view_evidence"] = (
             f"hip separation {guess.hip_separation:.2f} leg, foot swing {guess.foot_swing:.2f} "
-            f"leg, face confidence {guess.face_confidence:.2f}"
+            f"leg, face confidence {guess.face_confidence:.2f}, feet in the other order "
+            f"{guess.feet_cross:.0%} of frames"
         )
         if view == "front":
             warnings.append(

@@ -248,12 +248,16 @@ class ViewGuess:
     hip_separation: float  # median |left hip − right hip| along x, / leg length
     foot_swing: float  # fore–aft (x) travel of the feet relative to the hips, / leg length
     face_confidence: float
+    feet_cross: float = float("nan")  # share of frames with the feet in the less common x order
 
 
 def detect_view(kp: ImageKeypoints) -> ViewGuess:
     """Side, rear or front view from image keypoints. In a side view the hips overlap and the feet
     swing far along x; from behind or in front the hips sit apart and the feet hardly move along x
-    (they swing along the camera axis). Front and rear differ by whether the face is seen."""
+    (they swing along the camera axis). Front and rear differ by whether the face is seen. Feet
+    that move far along x but never pass each other (one always image-left of the other, as in a
+    jumping jack or a wide stance seen from the front) are a frontal view too: in a side view they
+    change order every step."""
     lh, rh = kp.points["left_hip"], kp.points["right_hip"]
     la, ra = kp.points["left_ankle"], kp.points["right_ankle"]
     leg = float(
@@ -272,14 +276,26 @@ def detect_view(kp: ImageKeypoints) -> ViewGuess:
             swings.append(float(np.nanpercentile(rel, 95) - np.nanpercentile(rel, 5)))
     swing = (float(np.median(swings)) / leg) if swings else float("nan")
     face = float(np.nanmedian(kp.conf("nose"))) if "nose" in kp.points else float("nan")
+    # the feet's left–right order, over ~0.2 s running medians (a pose model swaps the two labels for
+    # a frame or a few now and then); feet side by side tell nothing
+    apart = la[:, 0] - ra[:, 0]
+    rate = 1.0 / float(np.median(np.diff(kp.time_s))) if len(kp.time_s) > 1 else 30.0
+    half = max(1, int(0.1 * rate))
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(apart, half, mode="edge"), 2 * half + 1)
+    seen = np.isfinite(windows).all(axis=1)  # windows with an unseen foot are left out
+    smooth = np.full(len(apart), np.nan)
+    smooth[seen] = np.median(windows[seen], axis=1)
+    order = np.sign(smooth[np.abs(smooth) > 0.05 * leg])
+    cross = float(min(np.mean(order > 0), np.mean(order < 0))) if order.size > 10 else float("nan")
     # a pose model's hips sit ~0.05–0.1 leg apart even square-on; beyond 0.14 (≈ 50° of yaw for
     # real hip joint centres, 0.2 leg apart) the camera is clearly not perpendicular
-    if swing >= 0.35 or (swing >= 0.25 and hip_sep < 0.12):
-        return ViewGuess("side", hip_sep > 0.14, hip_sep, swing, face)
+    frontal_feet = hip_sep >= 0.12 and cross < 0.15  # a side view changes order every step: ~50 %
+    if not frontal_feet and (swing >= 0.35 or (swing >= 0.25 and hip_sep < 0.12)):
+        return ViewGuess("side", hip_sep > 0.14, hip_sep, swing, face, cross)
     if hip_sep >= 0.12:
         view: Literal["rear", "front"] = "front" if np.isfinite(face) and face > 0.6 else "rear"
-        return ViewGuess(view, swing > 0.2, hip_sep, swing, face)
-    return ViewGuess("side", True, hip_sep, swing, face)
+        return ViewGuess(view, swing > 0.2 and not frontal_feet, hip_sep, swing, face, cross)
+    return ViewGuess("side", True, hip_sep, swing, face, cross)
 
 
 def frontal_body(kp: ImageKeypoints, view: Literal["rear", "front"]) -> BodyFrameSeries:
