@@ -12,12 +12,14 @@ makes the near-foot reading and prints the agreement."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from midstance.core.analysis import analyze
+from midstance.core.series import SIDES
 from midstance.io import read_keypoint_csv
 from midstance.settings import AnalysisSettings
 
@@ -76,3 +78,29 @@ def test_offsets_plausible_and_uncertain(result) -> None:
     sd = [s.get("hip_ankle_offset_sd_pct_leg") for s in result.stances]
     assert all(v is not None and 0 < v < 10 for v in sd)
     assert all(s.quality > 0.5 for s in result.stances)
+
+
+def test_feet_cut_by_the_picture_edge_are_not_measured() -> None:
+    """The same clip with the picture panning so the runner leaves it on the left from 8.3 s: frames
+    where a foot is outside the picture lose that foot's points, and no stance is reported from
+    them (a pose model's guesses there once made contacts that never happened)."""
+    kp = read_keypoint_csv(KEYPOINTS)
+    shift = np.clip(np.arange(len(kp.time_s)) - 250, 0, None) * 6.0
+    points = {n: p - np.column_stack([shift, np.zeros_like(shift)]) for n, p in kp.points.items()}
+    res = analyze(replace(kp, points=points), AnalysisSettings(height_cm=178))
+    t = kp.time_s
+    out = {
+        s: np.stack([points[f"{s}_{p}"][:, 0] for p in ("ankle", "heel", "toe")]).min(axis=0) < 0
+        for s in SIDES
+    }
+    print(
+        f"\nfeet outside the picture from {t[np.argmax(out['left'] | out['right'])]:.2f} s; {len(res.stances)} stances"
+    )
+    assert int(res.analysis["foot_frames_outside_picture"]) > 0
+    for s in res.stances:  # no stance begins, ends or mostly lies where its foot was out of the picture
+        during = out[s.side][(t >= s.ic_s) & (t <= s.to_s)]
+        assert (
+            not out[s.side][np.argmin(np.abs(t - s.ic_s))] and not out[s.side][np.argmin(np.abs(t - s.to_s))]
+        )
+        assert during.mean() <= 0.25
+    assert len(res.stances) >= 24  # those before the runner leaves are all still there

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
 import videoclips as vc
 
+from midstance.core.analysis import analyze
 from midstance.core.series import ImageKeypoints
 from midstance.errors import InputError
 from midstance.pose import people, video_to_keypoints
@@ -106,6 +108,28 @@ def test_follows_the_walker_not_the_jumping_jacks(sports2d: tuple[ImageKeypoints
     assert slope < -200
     codes = [c for c, _ in warnings]
     assert "several_people" in codes and "runner_lost" in codes
+
+
+# the walker's heel strikes read from the pixels: the heel patch followed from frame to frame
+# (block matching), contact where its forward speed drops to ≤ 6 px/frame (≈ 0.7 m/s); in the
+# frames before, the heel already looks down but still moves forwards at 1–3 m/s
+WALKER_IC = [59.5, 79.0, 98.0, 116.0, 134.0, 152.0, 171.0]
+
+
+def test_walker_steps_counted_and_timed(sports2d: tuple[ImageKeypoints, list]) -> None:
+    """Every complete stance of the walker (the foot seen landing and leaving, inside the picture),
+    alternating, each initial contact within a frame of the pixel reading; walking, not running."""
+    kp, _ = sports2d
+    res = analyze(kp)
+    ics = [s.ic_s * 30 for s in res.stances]
+    print(
+        f"walker: {len(ics)} stances at frames {[round(f, 1) for f in ics]}, cadence {res.summary.cadence_spm:.1f}"
+    )
+    assert res.runner.activity == "walking" and res.runner.facing == "left"
+    assert len(ics) == len(WALKER_IC)
+    assert all(a.side != b.side for a, b in itertools.pairwise(res.stances))
+    assert np.max(np.abs(np.array(ics) - WALKER_IC)) <= 1.0
+    assert res.summary.cadence_spm == pytest.approx(60 * 6 / ((WALKER_IC[-1] - WALKER_IC[0]) / 30), abs=2.0)
 
 
 def test_person_option_follows_someone_else(sports2d: tuple[ImageKeypoints, list]) -> None:

@@ -9,7 +9,7 @@ import itertools
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -67,6 +67,9 @@ class Prepared:
     view: Literal["side", "rear", "front"] = "side"
     #: decoded-frame times when keypoints exist for some frames only (see SourceInfo)
     frame_times_s: tuple[float, ...] = ()
+    #: image data, per side: frames where the foot was in the picture and found by the pose model
+    #: (a frame where the model jumped to the other leg still counts: the foot was in view)
+    foot_seen: dict[Side, np.ndarray] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -156,6 +159,7 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
                 )
             )
     if isinstance(kp, ImageKeypoints) and view != "side":
+        kp = _without_feet_outside_picture(kp, notes)
         body = frontal_body(kp, view)
     elif isinstance(kp, ImageKeypoints) and all(f"{s}_ankle" in kp.points for s in SIDES):
         # side view: put the near/far legs right before anything else looks at them
@@ -170,6 +174,8 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
                     f"({len(swaps.runs)} stretches); they were relabelled from the legs' continuity",
                 )
             )
+        # after the relabelling, which needs the model's guesses at the edge for the legs' continuity
+        kp = _without_feet_outside_picture(kp, notes)
         body = to_body_frame(kp, facing)
     else:
         body = to_body_frame(kp)
@@ -183,6 +189,12 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
         despike_sigma=6.0 if is_image else None,
     )
     points = dict(body.points)
+    foot_seen: dict[Side, np.ndarray] = {}
+    if is_image:
+        for side in SIDES:
+            feet = [points[f"{side}_{p}"] for p in FOOT_PARTS if f"{side}_{p}" in points]
+            if feet:
+                foot_seen[side] = np.logical_or.reduce([finite_rows(f[:, :2]) for f in feet])
     if is_image and view == "side":
         points, glitches = _drop_leg_glitches(points, t, body.confidence)
         notes["leg_glitch_frames_removed"] = str(glitches)
@@ -211,12 +223,57 @@ def prepare(kp: Keypoints, settings: AnalysisSettings) -> tuple[Prepared, list[W
         else None
     )
     prep = Prepared(
-        t, body, clean, rate, body.units, leg, m_per_unit, cleaner.cutoff_hz, mid_hip, mid_sh, view
+        t,
+        body,
+        clean,
+        rate,
+        body.units,
+        leg,
+        m_per_unit,
+        cleaner.cutoff_hz,
+        mid_hip,
+        mid_sh,
+        view,
+        foot_seen=foot_seen,
     )
     return prep, warnings, notes
 
 
 LEG_PARTS = ("knee", "ankle", "heel", "toe")
+FOOT_PARTS = ("ankle", "heel", "toe")
+
+
+def _without_feet_outside_picture(kp: ImageKeypoints, notes: dict[str, str]) -> ImageKeypoints:
+    kp, cut = _drop_feet_outside_picture(kp)
+    if cut:
+        notes["foot_frames_outside_picture"] = str(cut)
+    return kp
+
+
+def _drop_feet_outside_picture(kp: ImageKeypoints) -> tuple[ImageKeypoints, int]:
+    """A foot cut by the picture's edge is not measured: in frames where any of a foot's points lies
+    outside the picture, that foot's points are removed (a pose model guesses them there, and the
+    guesses have produced contacts that never happened)."""
+    if not kp.width_px or not kp.height_px:
+        return kp, 0
+    points = dict(kp.points)
+    total = 0
+    for side in SIDES:
+        names = [f"{side}_{p}" for p in FOOT_PARTS if f"{side}_{p}" in points]
+        if not names:
+            continue
+        out = np.zeros(len(kp.time_s), dtype=bool)
+        for n in names:
+            x, y = points[n][:, 0], points[n][:, 1]
+            with np.errstate(invalid="ignore"):
+                out |= (x < 0) | (x > kp.width_px) | (y < 0) | (y > kp.height_px)
+        if out.any():
+            total += int(out.sum())
+            for n in names:
+                a = points[n].copy()
+                a[out] = np.nan
+                points[n] = a
+    return (replace(kp, points=points), total) if total else (kp, 0)
 
 
 def _drop_leg_glitches(
@@ -278,7 +335,8 @@ def detect_contacts(prep: Prepared) -> tuple[list[Contact], int, dict[str, np.nd
         xr = [prep.clean[f"{side}_{p}"].raw[:, 0] for p in ("heel", "ankle") if f"{side}_{p}" in prep.clean]
         rear[side] = nanmean_of(*xr) - prep.mid_hip[:, 0] if xr else fore_aft[side]
         feet[side] = {p: prep.clean[f"{side}_{p}"].raw[:, :2] for p in parts}
-    vdet = StrideContactDetector(leg_length=prep.leg_units).detect(prep.t, fore_aft, feet, rear)
+    seen = prep.foot_seen or None
+    vdet = StrideContactDetector(leg_length=prep.leg_units).detect(prep.t, fore_aft, feet, rear, seen)
     return vdet.contacts_, 0, vdet.clearance_
 
 

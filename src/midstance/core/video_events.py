@@ -90,11 +90,13 @@ class StrideContactDetector:
         fore_aft: dict[Side, np.ndarray],
         feet: dict[Side, dict[str, np.ndarray]],
         rear: dict[Side, np.ndarray] | None = None,
+        seen: dict[Side, np.ndarray] | None = None,
     ) -> StrideContactDetector:
         """``fore_aft``: foot minus hip along the running direction; ``feet``: per side the foot's
         points (``heel``, ``toe``, or ``ankle`` alone) as (n, 2) arrays, X forward, Y up; ``rear``:
         the rear of the foot (heel and ankle) minus hip, for the ground's take-along speed (default
-        ``fore_aft``)."""
+        ``fore_aft``); ``seen``: per side, the samples where the foot was actually seen (default:
+        where ``fore_aft`` is finite) — a contact counts only while its foot is in view."""
         rate = 1.0 / float(np.median(np.diff(t)))
         swings = {}
         for side, fa in fore_aft.items():
@@ -117,7 +119,8 @@ class StrideContactDetector:
             self.clearance_[side] = lo
             raw = fill_gaps(fore_aft[side], t=t)
             back_x = fill_gaps(rear[side], t=t) if rear is not None and side in rear else raw
-            self._side(side, t, sw, raw, lo, tt, back_x)
+            vis = seen[side] if seen is not None and side in seen else np.isfinite(fore_aft[side])
+            self._side(side, t, sw, raw, lo, tt, back_x, np.asarray(vis, dtype=bool))
         self.contacts_.sort(key=lambda c: c.ic_s)
         return self
 
@@ -130,6 +133,7 @@ class StrideContactDetector:
         lo: np.ndarray,
         toe: np.ndarray,
         back_x: np.ndarray,
+        seen: np.ndarray,
     ) -> None:
         """Contacts of one foot: one per stride, between the foot's forward extreme (where the foot
         turns back; on the ground it can only move backwards relative to the hip) and its backward
@@ -151,10 +155,14 @@ class StrideContactDetector:
             fwd = np.concatenate(([0], fwd))
         for p in fwd:
             later = back[back > p]
+            last = int(np.nonzero(seen)[0][-1])
+            turn = p + int(np.argmin(sw[p : last + 1])) if last > p else p
             if later.size:
                 q = int(later[0])
-            elif np.isfinite(period) and t[-1] - t[p] > 0.45 * period:
-                q = len(t) - 1  # the clip ends before the foot turns forward: the stance may be whole
+            elif p < turn < last and sw[p] - sw[turn] > 0.3 * amp:
+                q = turn  # the foot turned forward just before it was lost from view
+            elif np.isfinite(period) and t[last] - t[p] > 0.45 * period:
+                q = last  # the clip (or the view of the foot) ends before it turns: the stance may be whole
             else:
                 continue
             if np.isfinite(period) and t[q] - t[p] > 0.9 * period:
@@ -212,8 +220,15 @@ class StrideContactDetector:
             if to is None or to - ic < self.min_contact_s:
                 self.rejected_.append((side, float(t[p]), "toe-off not found"))
                 continue
-            # the contact must be complete inside the recording
-            if ic <= t[0] + 1.0 / rate or to >= t[-1] - 1.0 / rate:
+            # the contact must be complete inside the recording, with the foot in view (short
+            # occlusions are bridged; a foot out of the picture or lost for a quarter of it is not)
+            first = int(np.nonzero(seen)[0][0])
+            if ic <= t[first] + 1.0 / rate or to >= t[last] - 1.0 / rate:
+                continue
+            during = seen[(t >= ic) & (t <= to)]
+            at_ends = seen[[int(np.argmin(np.abs(t - ic))), int(np.argmin(np.abs(t - to)))]]
+            if not at_ends.all() or (during.size and np.mean(~during) > 0.25):
+                self.rejected_.append((side, float(t[p]), "foot out of view during the contact"))
                 continue
             self.contacts_.append(Contact(side, ic, to))
 
