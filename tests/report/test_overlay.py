@@ -119,3 +119,29 @@ def test_overlay_rejects_bad_requests(synthetic_case: Any, rbds_case: Any, tmp_p
             r, tr, Path(__file__).parents[2] / "samples" / "gaitlab_male_side.mp4", tmp_path / "c.mp4"
         )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_rear_overlay_draws_the_pelvis_not_plumb_lines(two_views: Any, tmp_path: Path) -> None:
+    """A rear-view clip has no hip–ankle offset: its overlay shows the pelvis line at each midstance
+    (through both hips) and no plumb lines."""
+    case = two_views.rear
+    out = write_overlay(case.result, case.traces, case.video, tmp_path / "rear_overlay.mp4")
+    stances = [s for s in case.result.stances if s.get("pelvic_drop_deg") is not None][:4]
+    assert stances
+    wanted = {s.midstance_frame for s in stances}
+    before, after = _frames(case.video, wanted), _frames(out, wanted)
+    h = after[stances[0].midstance_frame].shape[0]
+    for s in stances:
+        j = s.midstance_frame
+        pts = s.points["midstance"]
+        mid = pts["mid_hip"]
+        x, y = round(mid[0]), round(mid[1])
+        # the pelvis line passes through the mid-hip (halfway between the hips)
+        patch = after[j][y - 3 : y + 4, x - 3 : x + 4].reshape(-1, 3)
+        assert any(_near(p, dr.PELVIS_LINE) for p in patch), f"frame {j}: no pelvis line at the mid-hip"
+        assert not any(
+            _near(p, dr.PELVIS_LINE) for p in before[j][y - 3 : y + 4, x - 3 : x + 4].reshape(-1, 3)
+        )
+        # and no plumb line: the column above the hip keeps the source's colours
+        col = after[j][int(0.1 * h), x]
+        assert not _near(col, dr.HIP_LINE) and not _near(col, dr.ANKLE_LINE)

@@ -1,6 +1,8 @@
 """The overlay video: the original clip with the skeleton, the events (initial contact, toe-off,
 midstance) flashed on their frames, the two plumb lines held around each midstance, and a running
-readout of the last offset per side. H.264 in MP4 (yuv420p, index at the front) so a browser plays it.
+readout of the last offset per side. A rear or front view (no hip–ankle offset) gets the pelvis
+line against a horizontal at each midstance and a readout of the pelvic drop instead.
+H.264 in MP4 (yuv420p, index at the front) so a browser plays it.
 
 Every source frame is written once, with its own timestamp stretched by ``slowdown``: the frame
 count stays the same and the duration becomes the source duration × ``slowdown``."""
@@ -25,6 +27,7 @@ from midstance.errors import InputError
 from midstance.report import drawing as dr
 from midstance.report.folder import check_output_file, temp_path_beside
 from midstance.report.frames import nearest_frames, open_video, time_scale
+from midstance.report.frontal import DROP, drop_label, is_frontal, swing_hip
 from midstance.report.keyframes import offset_label
 from midstance.report.verdict import OFFSET
 from midstance.video.decode import FrameReader, VideoInfo
@@ -102,6 +105,7 @@ class _Painter:
         self.plumb_w = max(4, round(height / 200))
         self.size = max(12, round(height / 42))
         self.slowdown = slowdown
+        self.frontal = is_frontal(result)
         self.last: dict[str, float | None] = {"left": None, "right": None}
 
     def paint(
@@ -112,7 +116,10 @@ class _Painter:
             dr.draw_skeleton(draw, self.view, pose, None, self.lw)
         if marks is not None:
             for s, exact in marks.midstance:
-                self._midstance(draw, s, exact)
+                if self.frontal:
+                    self._pelvis(draw, s, exact, pose)
+                else:
+                    self._midstance(draw, s, exact)
             for k, (s, kind) in enumerate(marks.flashes):
                 self._flash(draw, s, kind, pose, k)
         self._readout(draw)
@@ -138,6 +145,47 @@ class _Painter:
             text,
             self.size,
             bg=dr.BAND_COLOUR[band],
+            anchor="mt",
+            clamp_width=self.w,
+        )
+
+    def _pelvis(self, draw: ImageDraw.ImageDraw, s: Stance, exact: bool, pose: dict[str, dr.Point]) -> None:
+        """Rear/front view: the hip line, drawn well beyond both hips, against a horizontal through
+        the stance hip (the hips sit close together in the picture)."""
+        other = "right" if s.side == "left" else "left"
+        hip, sw = pose.get(f"{s.side}_hip"), pose.get(f"{other}_hip")
+        if hip is None or sw is None:
+            hip, sw = s.points.get("midstance", {}).get("hip"), swing_hip(s)
+        if hip is None or sw is None:
+            return
+        hs, hw = self.view.px(hip), self.view.px(sw)
+        dx, dy = hw[0] - hs[0], hw[1] - hs[1]
+        toward = 1.0 if dx >= 0 else -1.0
+        span = max(abs(dx), 4.0)
+        dr.dashed(
+            draw,
+            (hs[0] - toward * 0.9 * span, hs[1]),
+            (hw[0] + toward * 1.05 * span, hs[1]),
+            dr.REFERENCE_LINE,
+            self.lw,
+            dash=max(4.0, self.h / 90),
+        )
+        dr.line(
+            draw,
+            (hs[0] - 0.9 * dx, hs[1] - 0.9 * dy),
+            (hw[0] + 0.9 * dx, hw[1] + 0.9 * dy),
+            dr.PELVIS_LINE,
+            self.plumb_w,
+        )
+        side = s.side.upper()
+        label = drop_label(s)
+        text = f"{side} MIDSTANCE: {label}" if exact else f"{side} midstance: {label}"
+        dr.text_box(
+            draw,
+            (self.w / 2, self.size * 3.4),
+            text,
+            self.size,
+            bg=dr.PELVIS_LINE,
             anchor="mt",
             clamp_width=self.w,
         )
@@ -169,12 +217,16 @@ class _Painter:
         parts = []
         for side in ("left", "right"):
             v = self.last[side]
-            parts.append(f"{side[0].upper()} {v:+.1f} %" if v is not None else f"{side[0].upper()}  --")
-        text = "hip vs ankle at last midstance:  " + "   ".join(parts)
+            unit = "" if self.frontal else " %"
+            parts.append(f"{side[0].upper()} {v:+.1f}{unit}" if v is not None else f"{side[0].upper()}  --")
+        if self.frontal:
+            text = "pelvic drop, last midstance:  " + "   ".join(parts) + " deg"
+        else:
+            text = "hip vs ankle at last midstance:  " + "   ".join(parts)
         dr.text_box(draw, (6, 6), text, self.size, anchor="la", clamp_width=self.w)
 
     def update(self, s: Stance) -> None:
-        v = s.get(OFFSET)
+        v = s.get(DROP if self.frontal else OFFSET)
         if v is not None:
             self.last[s.side] = v
 
