@@ -233,14 +233,22 @@ class StrideContactDetector:
             self.contacts_.append(Contact(side, ic, to))
 
 
+#: the take-along speed is read over 1/SPEED_RATE_HZ s whatever the frame rate
+SPEED_RATE_HZ = 30.0
+
+
 def _take_along_time(
     t: np.ndarray, x: np.ndarray, window: tuple[float, float], stance: tuple[float, float], frac: float
 ) -> float | None:
     """First time in ``window`` when the foot's backward speed relative to the hip (from its
     fore–aft position ``x``) reaches ``frac`` of the stance speed, the median over the middle half
-    of ``stance``; speeds are frame-to-frame differences placed between frames, interpolated."""
-    v = np.diff(x) / np.diff(t)
-    tm = 0.5 * (t[1:] + t[:-1])
+    of ``stance``. Speeds are differences over about 1/30 s (one frame at 30 frames/s, several at
+    higher rates, where frame-to-frame differences of a few pixels of noise would swamp them),
+    placed between their two samples and interpolated."""
+    rate = 1.0 / float(np.median(np.diff(t)))
+    k = max(1, round(rate / SPEED_RATE_HZ))
+    v = (x[k:] - x[:-k]) / (t[k:] - t[:-k])
+    tm = 0.5 * (t[k:] + t[:-k])
     a, b = stance
     mid = (tm > a + 0.25 * (b - a)) & (tm < a + 0.75 * (b - a)) & np.isfinite(v)
     if mid.sum() < 2:
