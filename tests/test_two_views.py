@@ -54,6 +54,9 @@ def test_rear_clip_started_later_is_aligned_and_merged(views) -> None:
     assert all(s.get("hip_ankle_offset_pct_leg") is not None for s in merged.stances)
     assert merged.summary.metrics["pelvis_obliquity_rom_deg"].left.n > 10
     assert merged.analysis["rear_source"].endswith("(virtual rear camera)")
+    # the rear view alone warns that its event timing is rough; merged, the side view gives the events
+    assert "frontal_events" in rear.warning_codes()
+    assert "frontal_events" not in merged.warning_codes()
 
 
 def test_side_clip_given_as_rear_is_refused(views) -> None:

@@ -850,6 +850,15 @@ def analyze_with_traces(
                 "so medians are not reliable; record a longer clip",
             )
         )
+    if prep.units == "px" and prep.view != "side":
+        warnings.append(
+            Warning_(
+                "frontal_events",
+                f"seen from {'behind' if prep.view == 'rear' else 'the front'}, landing and toe-off are read "
+                "late (by 20–100 ms against force plates: the foot's height in the picture mixes with its "
+                "distance), so contact and flight times are rough; a side clip gives them (--rear)",
+            )
+        )
     if prep.rate_hz < 50:
         warnings.append(
             Warning_(

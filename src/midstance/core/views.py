@@ -146,7 +146,8 @@ def merge_views(side: Result, rear: Result) -> Result:
     rear_warn = [
         Warning_(w.code, f"rear view: {w.message}")
         for w in rear.warnings
-        if w.code not in {x.code for x in side.warnings}
+        # the side view gives the events: the rear view's timing caveat does not apply
+        if w.code not in {x.code for x in side.warnings} and w.code != "frontal_events"
     ]
     return replace(
         side,
