@@ -856,7 +856,8 @@ def analyze_with_traces(
                 "frontal_events",
                 f"seen from {'behind' if prep.view == 'rear' else 'the front'}, landing and toe-off are read "
                 "late (by 20–100 ms against force plates: the foot's height in the picture mixes with its "
-                "distance), so contact and flight times are rough; a side clip gives them (--rear)",
+                "distance), so contact and flight times are rough; film from the side too and analyse "
+                "the side clip with this one as --rear",
             )
         )
     if prep.rate_hz < 50:
