@@ -137,16 +137,14 @@ class _Painter:
         label, band = offset_label(s, "midstance")
         y = (self.view.px(hip)[1] + self.view.px(ankle)[1]) / 2
         dr.arrow(draw, (ax, y), (hx, y), dr.BAND_COLOUR[band], self.lw)
+        self._banner(draw, s, exact, label, dr.BAND_COLOUR[band])
+
+    def _banner(self, draw: ImageDraw.ImageDraw, s: Stance, exact: bool, label: str, colour: dr.RGB) -> None:
+        """The midstance label across the top (capitals on the exact frame)."""
         side = s.side.upper()
         text = f"{side} MIDSTANCE: {label}" if exact else f"{side} midstance: {label}"
         dr.text_box(
-            draw,
-            (self.w / 2, self.size * 3.4),
-            text,
-            self.size,
-            bg=dr.BAND_COLOUR[band],
-            anchor="mt",
-            clamp_width=self.w,
+            draw, (self.w / 2, self.size * 3.4), text, self.size, bg=colour, anchor="mt", clamp_width=self.w
         )
 
     def _pelvis(self, draw: ImageDraw.ImageDraw, s: Stance, exact: bool, pose: dict[str, dr.Point]) -> None:
@@ -177,18 +175,7 @@ class _Painter:
             dr.PELVIS_LINE,
             self.plumb_w,
         )
-        side = s.side.upper()
-        label = drop_label(s)
-        text = f"{side} MIDSTANCE: {label}" if exact else f"{side} midstance: {label}"
-        dr.text_box(
-            draw,
-            (self.w / 2, self.size * 3.4),
-            text,
-            self.size,
-            bg=dr.PELVIS_LINE,
-            anchor="mt",
-            clamp_width=self.w,
-        )
+        self._banner(draw, s, exact, drop_label(s), dr.PELVIS_LINE)
 
     def _flash(
         self, draw: ImageDraw.ImageDraw, s: Stance, kind: str, pose: dict[str, dr.Point], k: int
