@@ -8,8 +8,10 @@ The clip's careful human labels are held out, so we read the contacts ourselves,
   the contact is read where its backward displacement crosses half the belt's (the frames just
   before, the heel already skims the belt while still moving forwards: not yet loaded).
 * **Far (right) foot, by eye**: the far foot is hidden behind the console and the near leg too
-  often for tracking; its contacts are read frame by frame (first frame with the heel down on the
-  belt; averaged with an earlier kymograph reading where there is one), in ``FAR_READING``.
+  often for tracking; its contacts are read frame by frame, two ways: ``FAR_READING``, the first
+  frame where the heel looks down on the belt (averaged with an earlier kymograph reading where
+  there is one), and ``FAR_RESTING``, the first frame where the shoe rests on the belt (sits on
+  its shadow, at the level it keeps). The foot lands between the two; their middle is printed too.
 
 The analysis runs on the clip's cached pose keypoints (``tests/report/data``), as the tests do.
 Prints each contact and the agreement: median |difference|, share within ±1 and ±2 frames.
@@ -37,6 +39,14 @@ FPS = 30.0
 FAR_READING = [
     6.75, 27.75, 49.75, 70.5, 93.0, 111.75, 133.5, 154.5, 176.25, 197.5, 218.75,
     240.25, 261.0, 282.5, 303.75, 326.75, 347.0,
+]  # fmt: skip
+#: our first, quick reading of both feet: the first frame where the heel looks down (about a frame
+#: early: the heel skims the belt before it is carried)
+QUICK_LEFT = [15, 36, 58, 79, 100, 122, 143, 165, 186, 207, 229, 250, 271, 292, 313, 334]
+QUICK_RIGHT = [7, 28, 50, 70, 93, 111, 133, 154, 176, 197, 218, 240, 260, 282, 303, 327, 347]
+FAR_RESTING = [
+    7.5, 28.5, 50.5, 70.5, 93.5, 112.5, 134.5, 155.5, 177.5, 199.5, 220.5,
+    241.5, 262.5, 283.5, 305.5, 327.75, 348.25,
 ]  # fmt: skip
 
 
@@ -133,6 +143,32 @@ def main() -> None:
         f"\n{len(d)} of {n_read} contacts read; analysis found {len(res.stances)} stances. "
         f"Median |diff| {np.median(d):.2f} frames; mean diff {np.mean(diffs):+.2f}; "
         f"within ±1 frame {np.mean(d <= 1.0):.0%}; within ±2 frames {np.mean(d <= 2.0):.0%}"
+    )
+    near = [
+        (r, float(ours["left"][np.argmin(np.abs(ours["left"] - r))]))
+        for r in reading["left"]
+        if r is not None
+    ]
+    for label, far in (
+        ("far foot 'looks down'", FAR_READING),
+        ("far foot 'rests on the belt'", FAR_RESTING),
+        ("far foot, middle of the two", [(a + b) / 2 for a, b in zip(FAR_READING, FAR_RESTING, strict=True)]),
+    ):
+        pairs = near + [(r, float(ours["right"][np.argmin(np.abs(ours["right"] - r))])) for r in far]
+        dd = np.array([a - r for r, a in pairs])
+        print(
+            f"near foot from the pixels + {label}: mean diff {dd.mean():+.2f} frames, "
+            f"within ±1 frame {np.mean(np.abs(dd) <= 1.0):.0%} ({int(np.sum(np.abs(dd) <= 1.0))}/{dd.size})"
+        )
+    quick = [
+        (r, float(ours[sd][np.argmin(np.abs(ours[sd] - r))]))
+        for sd, rr in (("left", QUICK_LEFT), ("right", QUICK_RIGHT))
+        for r in rr
+    ]
+    dq = np.array([a - r for r, a in quick])
+    print(
+        f"both feet 'heel looks down' (quick reading): mean diff {dq.mean():+.2f} frames, "
+        f"within ±1 frame {np.mean(np.abs(dq) <= 1.0):.0%}"
     )
     # toe-off: the near toe's release from the belt comes just after the toe leaves it
     tos = np.array([st.to_s * FPS for st in res.stances if st.side == "left"])
