@@ -3,11 +3,19 @@
 command in tests/report/conftest.py): every stance found, no side swapped, cadence as counted by hand,
 initial contacts where we read them.
 
-Reference (ours; the held-out labels are the project's own check): 33 initial contacts between frames
-~6.75 and ~347, alternating — 32 steps in 11.34 s = 169 steps/min. The near (left) foot's contacts are
-read from the pixels, where the belt starts carrying the heel patch back (block matching, independent
-of the pose model); the far (right) foot's by eye, frame by frame. ``benchmarks/video_ic_agreement.py``
-makes the near-foot reading and prints the agreement."""
+References (ours; the held-out labels are the project's own check):
+
+* ``BLIND_IC``: all 33 initial contacts read frame by frame by a second annotator who did not see the
+  analysis or its code: the first frame where the heel sits on its shadow with no lit belt between
+  them (the frame after, the belt carries the shoe back). 32 steps from frame 6 to 348 = 168.4
+  steps/min. A frame that first shows the foot down comes on average half a frame after the instant
+  it touched, so the analysis (which reports that instant) should lead these labels by about half
+  a frame, and its nearest frames (``ic_frame``) should match them within a frame.
+* ``NEAR_PIXELS``: the near (left) foot's contacts read from the pixels, where the belt has taken the
+  heel patch to half its speed (block matching, independent of the pose model), which on the
+  force-plate trials is the instant of contact within a few ms at this speed.
+  ``benchmarks/video_ic_agreement.py`` makes this reading and prints the agreement with every
+  reading we have."""
 
 from __future__ import annotations
 
@@ -24,12 +32,14 @@ from midstance.io import read_keypoint_csv
 from midstance.settings import AnalysisSettings
 
 KEYPOINTS = Path(__file__).resolve().parent / "report" / "data" / "gaitlab_male_side.keypoints.csv"
-# our reading of the contacts (frame numbers at 30 fps; see the module docstring)
-REF_IC = {
-    "left": [16.1, 37.5, 59.0, 80.4, 101.5, 122.9, 144.4, 165.8, 187.5, 208.9, 230.3, 251.2, 272.5, 293.6, 315.0, 336.3],
-    "right": [6.75, 27.75, 49.75, 70.5, 93.0, 111.75, 133.5, 154.5, 176.25, 197.5, 218.75, 240.25, 261.0, 282.5, 303.75,
-              326.75, 347.0],
-}  # fmt: skip
+# blind frame-by-frame reading: first frame where the foot touches (see the module docstring)
+BLIND_IC = {
+    "left": [16, 38, 59, 81, 102, 123, 145, 166, 188, 209, 230, 252, 273, 294, 315, 336],
+    "right": [6, 27, 49, 71, 92, 113, 134, 156, 178, 199, 220, 241, 262, 284, 305, 326, 348],
+}
+# sub-frame instants where the belt has taken the near heel patch to half its speed
+NEAR_PIXELS = [16.11, 37.46, 59.0, 80.39, 101.5, 122.88, 144.39, 165.83, 187.5, 208.86, 230.31, 251.17, 272.45,
+               293.58, 315.0, 336.27]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -50,26 +60,39 @@ def test_every_stance_found_alternating(result) -> None:
 
 
 def test_cadence_matches_the_count(result) -> None:
-    first, last = min(REF_IC["right"][0], REF_IC["left"][0]), max(REF_IC["right"][-1], REF_IC["left"][-1])
+    first = min(BLIND_IC["right"][0], BLIND_IC["left"][0])
+    last = max(BLIND_IC["right"][-1], BLIND_IC["left"][-1])
     assert result.summary.cadence_spm == pytest.approx(60 * 32 / ((last - first) / 30), abs=1.0)
 
 
-def test_near_foot_is_left_and_contacts_match_our_reading(result) -> None:
-    errs = []
-    for side, frames in REF_IC.items():
-        ics = np.array([s.ic_s * 30 for s in result.stances if s.side == side])
-        assert len(ics) == len(frames)
+def test_contacts_match_the_blind_reading(result) -> None:
+    errs, frame_errs = [], []
+    for side, frames in BLIND_IC.items():
+        st = [s for s in result.stances if s.side == side]
+        assert len(st) == len(frames)  # the near foot is the left one: no side swapped
+        ics = np.array([s.ic_s * 30 for s in st])
         for f in frames:
-            errs.append(float(ics[np.argmin(np.abs(ics - f))] - f))
-    errs_a = np.abs(errs)
+            k = int(np.argmin(np.abs(ics - f)))
+            errs.append(float(ics[k] - f))
+            frame_errs.append(st[k].ic_frame - f)
+    d, da = np.array(errs), np.abs(errs)
     print(
-        f"\nIC vs our reading: median |err| {np.median(errs_a):.2f} frames, mean {np.mean(errs):+.2f}, "
-        f"within 1 frame {np.mean(errs_a <= 1):.0%}, within 2 frames {np.mean(errs_a <= 2):.0%}"
+        f"\nIC vs the blind reading: mean {d.mean():+.2f} frames, median |diff| {np.median(da):.2f}, "
+        f"within 1 frame {np.mean(da <= 1):.0%}, largest {da.max():.2f}; nearest frames within 1 frame: "
+        f"{np.mean(np.abs(frame_errs) <= 1):.0%}"
     )
-    assert np.median(errs_a) <= 0.5
-    assert abs(np.mean(errs)) <= 0.3  # no lag either way
-    assert np.mean(errs_a <= 1.0) >= 0.85
-    assert np.all(errs_a <= 2.0)
+    assert -0.8 <= d.mean() <= -0.2  # the instant leads the first frame that shows it by ~half a frame
+    assert np.mean(da <= 1.0) >= 0.8
+    assert np.all(da <= 1.5)
+    assert np.mean(np.abs(frame_errs) <= 1) >= 0.95
+
+
+def test_near_foot_contacts_match_the_pixels(result) -> None:
+    ics = np.array([s.ic_s * 30 for s in result.stances if s.side == "left"])
+    d = np.array([ics[np.argmin(np.abs(ics - f))] - f for f in NEAR_PIXELS])
+    print(f"\nnear-foot IC vs the pixels: mean {d.mean():+.2f} frames, largest |diff| {np.abs(d).max():.2f}")
+    assert abs(d.mean()) <= 0.3
+    assert np.all(np.abs(d) <= 1.0)
 
 
 def test_offsets_plausible_and_uncertain(result) -> None:

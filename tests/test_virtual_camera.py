@@ -54,9 +54,10 @@ def test_side_camera_matches_truth(trials, name: str, view: str, fps: float, noi
     )
     assert sc.match_rate >= 0.97
     assert len(res.stances) <= len(truth) + 2
-    assert sc.median_abs("ic") <= 2.5 / fps
-    # no lag either way: within 0.6 frames or 12 ms (was +1.4 frames = 23 ms at 60 fps, 2 px)
-    assert abs(np.mean(sc.errors["ic"])) <= max(0.6 / fps, 0.012)
+    assert sc.median_abs("ic") <= min(2.5 / fps, 0.010)
+    # no lag either way: within 0.3 frames or 6 ms (IC = forward turn + landing delay, the delay
+    # measured on these trials' force plates; with the foot's height it was up to +1.4 frames)
+    assert abs(np.mean(sc.errors["ic"])) <= max(0.3 / fps, 0.006)
     # per step within ~2 % of leg length; the per-side median (what the headline says) within 1.2 cm
     assert sc.median_abs("off") <= (0.005 if noise == 0 else 0.025)
     assert abs(float(np.median(off))) <= 0.012
@@ -78,5 +79,5 @@ def test_high_frame_rate_contacts(trials, name: str, fps: float) -> None:
     bias_ms = float(np.mean(sc.errors["ic"])) * 1000
     print("\n" + sc.line(f"{name} virtual camera {fps} fps noise 2 px") + f"; IC mean {bias_ms:+.1f} ms")
     assert sc.match_rate >= 0.97
-    assert sc.median_abs("ic") <= 0.015
-    assert abs(bias_ms) <= 15.0
+    assert sc.median_abs("ic") <= 0.010
+    assert abs(bias_ms) <= 6.0

@@ -326,17 +326,14 @@ def detect_contacts(prep: Prepared) -> tuple[list[Contact], int, dict[str, np.nd
         hdet = HeightContactDetector(leg_length=prep.leg_units).detect(prep.t, heights)
         return hdet.contacts_, 0, hdet.clearance_
     # image data (video, pose keypoints): stride-anchored detection, robust to pose glitches
-    fore_aft, feet, rear = {}, {}, {}
+    fore_aft, feet = {}, {}
     for side in SIDES:
         parts = [p for p in ("heel", "toe") if f"{side}_{p}" in prep.clean] or ["ankle"]
         xs = [prep.clean[f"{side}_{p}"].raw[:, 0] for p in (*parts, "ankle") if f"{side}_{p}" in prep.clean]
         fore_aft[side] = nanmean_of(*xs) - prep.mid_hip[:, 0]
-        # the rear of the foot: it does not move forward when a heel-striking foot rolls flat
-        xr = [prep.clean[f"{side}_{p}"].raw[:, 0] for p in ("heel", "ankle") if f"{side}_{p}" in prep.clean]
-        rear[side] = nanmean_of(*xr) - prep.mid_hip[:, 0] if xr else fore_aft[side]
         feet[side] = {p: prep.clean[f"{side}_{p}"].raw[:, :2] for p in parts}
     seen = prep.foot_seen or None
-    vdet = StrideContactDetector(leg_length=prep.leg_units).detect(prep.t, fore_aft, feet, rear, seen)
+    vdet = StrideContactDetector(leg_length=prep.leg_units).detect(prep.t, fore_aft, feet, seen)
     return vdet.contacts_, 0, vdet.clearance_
 
 

@@ -8,17 +8,18 @@ features anchor each stride instead:
   forward position (end of swing, just before landing) to its most backward one (just after
   toe-off), on a treadmill and overground alike. This oscillation is large (≈ 0.7 leg lengths) and
   survives noise: its forward extremes count the strides of each foot, one per stride.
-* **Height above the ground line**, within each stride: initial contact is the first instant after
-  the forward extreme where the foot's lowest point comes down to the ground line, toe-off the last
-  instant before the backward extreme where the toe is still on it (both interpolated between
-  frames).
-* **The ground taking the foot along.** A foot on the ground moves backwards relative to the hip at
-  the stance speed (the belt's, or the runner's overground). Once the rear of the foot, already
-  within a few centimetres of the ground, moves back at nearly that speed, the contact has begun,
-  and while it still moves back at less than a third of it, it has not (it skims the ground):
-  initial contact is kept between those two instants. Pose models put the heel point of a landing
-  foot a few centimetres above where it rests once the foot is flat, which delays the height
-  crossing by a frame or two at 30 frames/s; the speed of the foot does not have that bias.
+* **Initial contact: the forward turn plus the landing delay.** After its forward extreme the foot
+  is pulled back (swing-leg retraction) and lands a few hundredths of a second later, the longer
+  the faster the run. On the force-plate trials in ``shared/data`` (RBDS, Fukuchi et al. 2017) the
+  foot (mean of heel, toe and ankle markers) lands a median 28 ms after its forward turn at a stance
+  speed of 2.5 leg lengths/s and 57 ms after it at 4.7 leg lengths/s (interquartile ranges
+  ±3–6 ms); IC is the turn plus that delay, interpolated in the stance speed the clip itself shows
+  (``landing_delay_s``; the median over the clip's strides: the ground's speed is one). The forward turn is a peak of a large signal, read to a fraction of a frame;
+  the foot's height is not used for the timing, because a pose model places a landing heel,
+  blurred and often hidden (the far foot), anywhere within a few centimetres of the ground: its
+  height only confirms that the foot comes down in that stride.
+* **Toe-off**: the last instant before the backward extreme where the toe is still on the ground
+  line (its height above the stride's own ground level, interpolated between frames).
 
 Glitch frames (a leg's fore–aft position far from its own smooth course) are removed before either
 feature is read and filled from the neighbouring frames.
@@ -64,17 +65,17 @@ def glitch_frames(rel_x: np.ndarray, t: np.ndarray, leg: float, cutoff_hz: float
 class StrideContactDetector:
     """Contacts per foot from the fore–aft swing and the foot's height (image data; pixels).
 
-    ``ic_level``/``to_level`` are heights above the ground line, as fractions of leg length;
-    ``grab_start``/``grab_fraction`` are the shares of the stance speed at which the ground has begun /
-    has finished taking the foot along, ``grab_height`` the greatest height (fraction of leg length)
-    at which either is read."""
+    ``ic_level``/``to_level`` are heights above the ground line, as fractions of leg length (the
+    foot must come down to ``ic_level`` in the stride; the toe leaves at ``to_level``);
+    ``landing_delay`` is the time from the foot's forward turn to IC at two stance speeds, as
+    ((leg lengths/s, s), (leg lengths/s, s)), interpolated linearly in between and beyond (never
+    below 0 or above ``max_landing_delay_s``)."""
 
     leg_length: float
     ic_level: float = 0.015
     to_level: float = 0.04
-    grab_start: float = 0.3
-    grab_fraction: float = 0.9
-    grab_height: float = 0.07
+    landing_delay: tuple[tuple[float, float], tuple[float, float]] = ((2.54, 0.0283), (4.67, 0.0575))
+    max_landing_delay_s: float = 0.08
     swing_cutoff_hz: float = 4.0
     height_cutoff_hz: float | None = 8.0
     min_contact_s: float = 0.08
@@ -89,14 +90,12 @@ class StrideContactDetector:
         t: np.ndarray,
         fore_aft: dict[Side, np.ndarray],
         feet: dict[Side, dict[str, np.ndarray]],
-        rear: dict[Side, np.ndarray] | None = None,
         seen: dict[Side, np.ndarray] | None = None,
     ) -> StrideContactDetector:
         """``fore_aft``: foot minus hip along the running direction; ``feet``: per side the foot's
-        points (``heel``, ``toe``, or ``ankle`` alone) as (n, 2) arrays, X forward, Y up; ``rear``:
-        the rear of the foot (heel and ankle) minus hip, for the ground's take-along speed (default
-        ``fore_aft``); ``seen``: per side, the samples where the foot was actually seen (default:
-        where ``fore_aft`` is finite) — a contact counts only while its foot is in view."""
+        points (``heel``, ``toe``, or ``ankle`` alone) as (n, 2) arrays, X forward, Y up; ``seen``: per
+        side, the samples where the foot was actually seen (default: where ``fore_aft`` is finite) — a
+        contact counts only while its foot is in view."""
         rate = 1.0 / float(np.median(np.diff(t)))
         swings = {}
         for side, fa in fore_aft.items():
@@ -107,6 +106,7 @@ class StrideContactDetector:
         self.stride_s_ = _stride_period(swings, t)
         self.contacts_ = []
         self.rejected_ = []
+        self._turns: list[tuple[int, float, float]] = []
         slope = _ground_slope(swings, feet)
         for side, sw in swings.items():
             heights = {name: _height_above_stance_ground(p, sw, slope) for name, p in feet[side].items()}
@@ -118,11 +118,25 @@ class StrideContactDetector:
             tt = heights.get("toe", lo)
             self.clearance_[side] = lo
             raw = fill_gaps(fore_aft[side], t=t)
-            back_x = fill_gaps(rear[side], t=t) if rear is not None and side in rear else raw
             vis = seen[side] if seen is not None and side in seen else np.isfinite(fore_aft[side])
-            self._side(side, t, sw, raw, lo, tt, back_x, np.asarray(vis, dtype=bool))
+            self._side(side, t, sw, raw, lo, tt, np.asarray(vis, dtype=bool))
+        # the ground's speed under the runner is one for the whole clip (per-stride readings differ
+        # mostly by noise): every landing delay from the median of the strides' speeds
+        speeds = [v for _, _, v in self._turns if np.isfinite(v)]
+        if speeds:
+            delay = self.landing_delay_s(float(np.median(speeds)) / self.leg_length)
+            for k, t_fwd, _ in self._turns:
+                c = self.contacts_[k]
+                if c.to_s - (t_fwd + delay) >= self.min_contact_s:
+                    self.contacts_[k] = Contact(c.side, t_fwd + delay, c.to_s)
         self.contacts_.sort(key=lambda c: c.ic_s)
         return self
+
+    def landing_delay_s(self, speed_legs: float) -> float:
+        """Time from the foot's forward turn to IC at a stance speed (leg lengths per second)."""
+        (v0, d0), (v1, d1) = self.landing_delay
+        d = d0 + (d1 - d0) * (speed_legs - v0) / (v1 - v0)
+        return float(np.clip(d, 0.0, self.max_landing_delay_s))
 
     def _side(
         self,
@@ -132,7 +146,6 @@ class StrideContactDetector:
         raw: np.ndarray,
         lo: np.ndarray,
         toe: np.ndarray,
-        back_x: np.ndarray,
         seen: np.ndarray,
     ) -> None:
         """Contacts of one foot: one per stride, between the foot's forward extreme (where the foot
@@ -183,31 +196,20 @@ class StrideContactDetector:
             ic_at = base + max(ic_lvl, 2.5 * noise)
             to_base = float(np.nanpercentile(toe[i0:i1], 20))
             to_at = to_base + max(to_lvl, 2.5 * noise)
-            # landing: on the ground at the forward turn, or the first touch-down after it (a foot
-            # on the belt only moves backwards, so contact cannot begin before the turn)
-            start = t_fwd
+            # the foot must come down to the ground line in this stride (at the forward turn or after it)
             downs = crossings(lo, t, ic_at, "down")
-            downs = downs[(downs > start) & (downs < t_back)]
-            if np.interp(start, t, lo) < ic_at and p > 0:
-                ic = start
-            elif downs.size:
-                ic = float(downs[0])
-            else:
+            downs = downs[(downs > t_fwd) & (downs < t_back)]
+            if not (np.interp(t_fwd, t, lo) < ic_at or downs.size):
                 self.rejected_.append((side, float(t[p]), "foot never comes down to the ground line"))
                 continue
-            # ...and, near the ground, between the instants the ground starts and has finished taking
-            # the foot along: a foot skimming the belt while still moving forwards is not on it yet,
-            # one carried back at nearly the stance speed is (far from the ground neither holds: a
-            # badly seen foot can appear to move back while still in the air)
-            if np.isfinite(period):
-                window, stance = (t_fwd - 0.1 * period, ic + 0.1 * period), (ic, t_back)
-                near = base + self.grab_height * self.leg_length
-                done = _take_along_time(t, back_x, window, stance, self.grab_fraction)
-                if done is not None and np.interp(done, t, lo) <= near:
-                    ic = min(ic, max(done, float(t[0])))
-                begun = _take_along_time(t, back_x, window, stance, self.grab_start)
-                if begun is not None and begun < ic + 0.1 * period and np.interp(begun, t, lo) <= near:
-                    ic = max(ic, begun)
+            speed = _stance_speed(t, raw, t_fwd, t_back)
+            if p > 0 and np.isfinite(speed):
+                # landing: the forward turn plus the retraction the stance speed goes with
+                ic = t_fwd + self.landing_delay_s(speed / self.leg_length)
+            elif downs.size:
+                ic = float(downs[0])  # the clip starts in late swing: no forward turn to count from
+            else:
+                continue
             # toe-off: the last time the toe leaves the ground before the backward turn, or the first
             # after it when the toe is still down at the turn
             ups_all = crossings(toe, t, to_at, "up")
@@ -230,39 +232,20 @@ class StrideContactDetector:
             if not at_ends.all() or (during.size and np.mean(~during) > 0.25):
                 self.rejected_.append((side, float(t[p]), "foot out of view during the contact"))
                 continue
+            if p > 0 and np.isfinite(speed):
+                self._turns.append((len(self.contacts_), t_fwd, speed))
             self.contacts_.append(Contact(side, ic, to))
 
 
-#: the take-along speed is read over 1/SPEED_RATE_HZ s whatever the frame rate
-SPEED_RATE_HZ = 30.0
-
-
-def _take_along_time(
-    t: np.ndarray, x: np.ndarray, window: tuple[float, float], stance: tuple[float, float], frac: float
-) -> float | None:
-    """First time in ``window`` when the foot's backward speed relative to the hip (from its
-    fore–aft position ``x``) reaches ``frac`` of the stance speed, the median over the middle half
-    of ``stance``. Speeds are differences over about 1/30 s (one frame at 30 frames/s, several at
-    higher rates, where frame-to-frame differences of a few pixels of noise would swamp them),
-    placed between their two samples and interpolated."""
-    rate = 1.0 / float(np.median(np.diff(t)))
-    k = max(1, round(rate / SPEED_RATE_HZ))
-    v = (x[k:] - x[:-k]) / (t[k:] - t[:-k])
-    tm = 0.5 * (t[k:] + t[:-k])
-    a, b = stance
-    mid = (tm > a + 0.25 * (b - a)) & (tm < a + 0.75 * (b - a)) & np.isfinite(v)
-    if mid.sum() < 2:
-        return None
-    v_stance = float(np.median(v[mid]))
-    if not v_stance < 0:
-        return None
-    level = frac * v_stance
-    hit = np.nonzero((tm[:-1] >= window[0]) & (tm[1:] <= window[1]) & (v[:-1] > level) & (v[1:] <= level))[0]
-    if hit.size == 0:
-        return None
-    i = int(hit[0])
-    f = (v[i] - level) / (v[i] - v[i + 1])
-    return float(tm[i] + f * (tm[i + 1] - tm[i]))
+def _stance_speed(t: np.ndarray, x: np.ndarray, t_fwd: float, t_back: float) -> float:
+    """The foot's backward speed relative to the hip in the middle half of the stretch from its
+    forward to its backward turn (the ground's speed under the runner), in units of ``x`` per second."""
+    a, b = t_fwd + 0.25 * (t_back - t_fwd), t_fwd + 0.75 * (t_back - t_fwd)
+    m = (t >= a) & (t <= b) & np.isfinite(x)
+    if m.sum() < 2:
+        return float("nan")
+    slope = np.polyfit(t[m], x[m], 1)[0]
+    return float(-slope) if slope < 0 else float("nan")
 
 
 def _extreme_time(t: np.ndarray, raw: np.ndarray, k: int, sign: int, reach: int = 3) -> float:

@@ -39,9 +39,11 @@ class Alignment:
 
 
 def align_by_rhythm(side: tuple[Stance, ...], rear: tuple[Stance, ...]) -> Alignment:
+    """The time shift that lines up the two clips' midstances of the same side (the lowest mid-hip is
+    read alike from the side and from behind; contacts from behind are tens of ms late)."""
     best = Alignment(0.0, 0, float("inf"))
-    s_ic = {k: np.array([s.ic_s for s in side if s.side == k]) for k in ("left", "right")}
-    r_ic = {k: np.array([s.ic_s for s in rear if s.side == k]) for k in ("left", "right")}
+    s_ic = {k: np.array([s.midstance_s for s in side if s.side == k]) for k in ("left", "right")}
+    r_ic = {k: np.array([s.midstance_s for s in rear if s.side == k]) for k in ("left", "right")}
     candidates = {round(float(a - b), 4) for k in s_ic for a in s_ic[k] for b in r_ic[k]}
     for off in candidates:
         matched, resid = 0, []
@@ -105,7 +107,7 @@ def merge_views(side: Result, rear: Result) -> Result:
         warnings.append(
             Warning_(
                 "views_not_aligned",
-                f"only {al.matched} contacts of the two clips line up: "
+                f"only {al.matched} steps of the two clips line up: "
                 "the rear measures are summarised but not paired stance by stance",
             )
         )
@@ -114,7 +116,7 @@ def merge_views(side: Result, rear: Result) -> Result:
     for st in side.stances:
         best, best_d = None, MATCH_S
         for j, r in enumerate(rear.stances):
-            d = abs(r.ic_s + al.offset_s - st.ic_s)
+            d = abs(r.midstance_s + al.offset_s - st.midstance_s)
             if r.side == st.side and j not in used and d < best_d:
                 best, best_d = j, d
         if best is None:
