@@ -14,10 +14,11 @@ features anchor each stride instead:
   foot (mean of heel, toe and ankle markers) lands a median 28 ms after its forward turn at a stance
   speed of 2.5 leg lengths/s and 57 ms after it at 4.7 leg lengths/s (interquartile ranges
   ±3–6 ms); IC is the turn plus that delay, interpolated in the stance speed the clip itself shows
-  (``landing_delay_s``; the median over the clip's strides: the ground's speed is one). The forward turn is a peak of a large signal, read to a fraction of a frame;
-  the foot's height is not used for the timing, because a pose model places a landing heel,
-  blurred and often hidden (the far foot), anywhere within a few centimetres of the ground: its
-  height only confirms that the foot comes down in that stride.
+  (``landing_delay_s``; the median over the clip's strides: the ground's speed is one). The
+  forward turn is a peak of a large signal, read to a fraction of a frame; the foot's height is not
+  used for the timing, because a pose model places a landing heel, blurred and often hidden (the
+  far foot), anywhere within a few centimetres of the ground: its height only confirms that the
+  foot comes down in that stride.
 * **Toe-off**: the last instant before the backward extreme where the toe is still on the ground
   line (its height above the stride's own ground level, interpolated between frames).
 
