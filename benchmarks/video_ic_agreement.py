@@ -60,6 +60,18 @@ BLIND_B = {
     "left": [17, 39, 60, 82, 103, 124, 145, 167, 189, 210, 231, 253, 274, 295, 316, 338],
     "right": [7, 28, 50, 71, 93, 113, 135, 156, 178, 200, 221, 242, 263, 284, 306, 327, 348],
 }
+#: a third blind annotator, asked only for "the first frame in which the foot is touching the belt":
+#: picked by eye first (16, 38, 59 on the near foot, as A), then settled on the first frame where the
+#: sole is within ~7 px of the level it keeps in the next frames (so, like B, the foot settled)
+BLIND_C = {
+    "left": [17, 39, 60, 82, 103, 124, 145, 167, 189, 210, 231, 253, 273, 295, 316, 338],
+    "right": [7, 28, 50, 71, 92, 113, 134, 156, 179, 200, 221, 242, 263, 285, 306, 327, 348],
+}
+#: its toe-offs: the first frame where the toe rises ≥ 13 px and a gap opens to its shadow
+BLIND_C_TO = {
+    "left": [25, 47, 69, 90, 111, 132, 154, 175, 197, 218, 240, 261, 282, 303, 324, 346],
+    "right": [14, 36, 57, 79, 100, 121, 143, 164, 186, 208, 229, 250, 271, 292, 313, 335, 356],
+}
 FAR_RESTING = [
     7.5, 28.5, 50.5, 70.5, 93.5, 112.5, 134.5, 155.5, 177.5, 199.5, 220.5,
     241.5, 262.5, 283.5, 305.5, 327.75, 348.25,
@@ -180,6 +192,7 @@ def main() -> None:
     for label, ref in (
         ("blind reading A (heel on its shadow)", BLIND_A),
         ("blind reading B (shoe at its resting level)", BLIND_B),
+        ("blind reading C (sole within ~7 px of its level)", BLIND_C),
         ("both feet 'heel looks down' (our quick reading)", {"left": QUICK_LEFT, "right": QUICK_RIGHT}),
     ):
         pairs = [(r, float(ours[sd][np.argmin(np.abs(ours[sd] - r))])) for sd, rr in ref.items() for r in rr]
@@ -192,6 +205,14 @@ def main() -> None:
             f"({int(np.sum(np.abs(dd) <= 1.0))}/{dd.size}), largest {np.abs(dd).max():.2f}; "
             f"nearest frames (ic_frame) within ±1: {np.mean(np.abs(fd) <= 1):.0%}"
         )
+    tos_all = {s: np.array([st.to_s * FPS for st in res.stances if st.side == s]) for s in ("left", "right")}
+    dto = np.array(
+        [tos_all[sd][np.argmin(np.abs(tos_all[sd] - r))] - r for sd, rr in BLIND_C_TO.items() for r in rr]
+    )
+    print(
+        f"toe-offs against blind reading C: mean diff {dto.mean():+.2f} frames, within ±1 frame "
+        f"{np.mean(np.abs(dto) <= 1.0):.0%} ({int(np.sum(np.abs(dto) <= 1.0))}/{dto.size}), largest {np.abs(dto).max():.2f}"
+    )
     # toe-off: the near toe's release from the belt comes just after the toe leaves it
     tos = np.array([st.to_s * FPS for st in res.stances if st.side == "left"])
     rel = near_toe_release(frames, kp, list(tos))

@@ -107,8 +107,7 @@ def load_video(path: Path, options: InputOptions, progress: Progress | None) -> 
     if cache is not None and cache.exists() and not options.force:
         hit = load_if_valid(cache, path, settings.cache_key())
         if hit is not None:
-            kp, warnings = hit
-            return replace(kp, import_warnings=tuple(kp.import_warnings) + tuple(warnings))
+            return hit[0]  # the cached keypoints carry the video's warnings
         extra.append(
             (
                 "keypoints_cache_kept",
@@ -117,8 +116,9 @@ def load_video(path: Path, options: InputOptions, progress: Progress | None) -> 
             )
         )
         cache = None
-    kp, warnings = video_to_keypoints(path, settings=settings, progress=cb, cache_path=cache)
-    return replace(kp, import_warnings=tuple(kp.import_warnings) + tuple(warnings) + tuple(extra))
+    kp, _ = video_to_keypoints(path, settings=settings, progress=cb, cache_path=cache)
+    # the keypoints carry the video's warnings already
+    return replace(kp, import_warnings=tuple(kp.import_warnings) + tuple(extra))
 
 
 def run(

@@ -114,6 +114,10 @@ def test_follows_the_walker_not_the_jumping_jacks(sports2d: tuple[ImageKeypoints
 # (block matching), contact where its forward speed drops to ≤ 6 px/frame (≈ 0.7 m/s); in the
 # frames before, the heel already looks down but still moves forwards at 1–3 m/s
 WALKER_IC = [59.5, 79.0, 98.0, 116.0, 134.0, 152.0, 171.0]
+# a blind frame-by-frame reading by an annotator who saw no analysis: the first frame where the heel
+# is down and stays put (IC), the first frame where the toe jumps forward or lifts (TO), and the side
+BLIND_WALKER = [("right", 59, 87), ("left", 79, 104), ("right", 98, 123), ("left", 116, 140),
+                ("right", 134, 160), ("left", 152, 176), ("right", 171, 195)]  # fmt: skip
 
 
 def test_walker_steps_counted_and_timed(sports2d: tuple[ImageKeypoints, list]) -> None:
@@ -130,6 +134,17 @@ def test_walker_steps_counted_and_timed(sports2d: tuple[ImageKeypoints, list]) -
     assert all(a.side != b.side for a, b in itertools.pairwise(res.stances))
     assert np.max(np.abs(np.array(ics) - WALKER_IC)) <= 1.0
     assert res.summary.cadence_spm == pytest.approx(60 * 6 / ((WALKER_IC[-1] - WALKER_IC[0]) / 30), abs=2.0)
+    # the blind reading: same sides, every contact's frame within one of it
+    assert [s.side for s in res.stances] == [side for side, _, _ in BLIND_WALKER]
+    d_ic = np.array([s.ic_s * 30 - ic for s, (_, ic, _) in zip(res.stances, BLIND_WALKER, strict=True)])
+    d_to = np.array([s.to_s * 30 - to for s, (_, _, to) in zip(res.stances, BLIND_WALKER, strict=True)])
+    print(
+        f"walker vs blind reading: IC mean {d_ic.mean():+.2f}, largest {np.abs(d_ic).max():.2f} frames; "
+        f"TO mean {d_to.mean():+.2f}, within ±1 frame {np.mean(np.abs(d_to) <= 1):.0%}, largest {np.abs(d_to).max():.2f}"
+    )
+    assert all(abs(s.ic_frame - ic) <= 1 for s, (_, ic, _) in zip(res.stances, BLIND_WALKER, strict=True))
+    assert np.abs(d_ic).max() <= 1.0
+    assert np.abs(d_to).max() <= 2.5
 
 
 def test_person_option_follows_someone_else(sports2d: tuple[ImageKeypoints, list]) -> None:

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 import videoclips as vc
 
+from midstance.core.analysis import analyze
 from midstance.core.series import CONTRACT_POINTS, ImageKeypoints
+from midstance.pipeline import InputOptions, load_video
 from midstance.pose import video_to_keypoints
 
 Result = tuple[ImageKeypoints, list[tuple[str, str]]]
@@ -114,6 +116,28 @@ def test_variable_frame_rate_clip_keeps_its_timestamps(tmp_path: Path, first_fra
     assert np.isfinite(_hips(kp)).all(axis=1).mean() > 0.95
 
 
+def test_skipped_frames_are_warned_about_once(tmp_path: Path, first_frames: list) -> None:
+    """A phone that skips frames (dim light): the times stay the file's, one warning says so, and it
+    is not repeated when the keypoints come back from the cache."""
+    keep = [i for i in range(N_CUT) if i not in {20, 21, 22, 40, 41, 60}]
+    clip = vc.write_clip(
+        tmp_path / "skips.mp4", [first_frames[i] for i in keep], times_s=[i / 30 for i in keep], crf=12
+    )
+    options = InputOptions(keypoints_cache=tmp_path / "skips.keypoints.csv")
+    for attempt in ("pose", "cache"):
+        kp = load_video(clip, options, None)
+        np.testing.assert_allclose(kp.time_s, np.array(keep) / 30, atol=1e-4)
+        codes = [code for code, _ in kp.import_warnings]
+        assert codes.count("dropped_frames") == 1, (attempt, codes)
+        assert len(codes) == len(set(codes)), (attempt, codes)
+    message = dict(kp.import_warnings)["dropped_frames"]
+    assert message.startswith("the phone skipped frames: 3 gaps of up to 133 ms (frames usually 33 ms apart)")
+
+
+def test_steady_clip_has_no_skipped_frames_warning(full_run: Result) -> None:
+    assert "dropped_frames" not in dict(full_run[1])
+
+
 def test_slow_motion_clip_is_put_back_in_real_time(tmp_path: Path) -> None:
     frames = vc.gaitlab_frames(200)
     clip = vc.write_clip(tmp_path / "slomo.mp4", frames, tags={"com.android.capture.fps": "240"}, crf=20)
@@ -142,3 +166,27 @@ def test_frame_stride_runs_pose_on_every_other_frame(
     kp, _ = video_to_keypoints(clip, workers=1, frame_stride=2)
     np.testing.assert_allclose(kp.time_s, np.arange(0, N_CUT, 2) / 30, atol=1e-9)
     assert kp.meta["frame_stride"] == "2"
+
+
+def test_mirrored_whole_clip_gives_the_same_contacts(tmp_path: Path, full_run: Result) -> None:
+    """End to end on a variant a user could make (mirrored, re-encoded): the same 33 stances, the
+    legs' labels swapped with the facing, the initial contacts where the original's are. The clip's
+    landing delay is measured again on the variant (a median over its strides: it moves by ~5 ms), the
+    turns of the feet stay put. (Before the foot's turn was read as the median of its points, one
+    contact moved by 0.9 frames.)"""
+    frames = vc.gaitlab_frames(360)
+    clip = vc.write_clip(tmp_path / "mirrored.mp4", [np.fliplr(f) for f in frames], crf=16)
+    kp, _ = video_to_keypoints(clip, workers=2)
+    original, mirrored = analyze(full_run[0]), analyze(kp)
+    assert (original.runner.facing, mirrored.runner.facing) == ("left", "right")
+    assert len(mirrored.stances) == len(original.stances) == 33
+    other = {"left": "right", "right": "left"}
+    moved = []
+    for a, b in zip(original.stances, mirrored.stances, strict=True):
+        assert other[a.side] == b.side
+        moved.append((b.ic_s - a.ic_s) * 30)
+    print(
+        f"mirrored clip: contacts moved mean {np.mean(moved):+.2f}, largest {np.max(np.abs(moved)):.2f} frames"
+    )
+    assert abs(np.mean(moved)) < 0.3
+    assert np.max(np.abs(np.array(moved) - np.mean(moved))) < 0.5

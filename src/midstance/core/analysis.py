@@ -308,7 +308,9 @@ def _drop_leg_glitches(
     return out, total
 
 
-def detect_contacts(prep: Prepared) -> tuple[list[Contact], int, dict[str, np.ndarray]]:
+def detect_contacts(
+    prep: Prepared, notes: dict[str, str] | None = None
+) -> tuple[list[Contact], int, dict[str, np.ndarray]]:
     if prep.units == "m":
         feet: dict = {}
         for side in SIDES:
@@ -326,14 +328,23 @@ def detect_contacts(prep: Prepared) -> tuple[list[Contact], int, dict[str, np.nd
         hdet = HeightContactDetector(leg_length=prep.leg_units).detect(prep.t, heights)
         return hdet.contacts_, 0, hdet.clearance_
     # image data (video, pose keypoints): stride-anchored detection, robust to pose glitches
-    fore_aft, feet = {}, {}
+    fore_aft, feet, points = {}, {}, {}
     for side in SIDES:
         parts = [p for p in ("heel", "toe") if f"{side}_{p}" in prep.clean] or ["ankle"]
-        xs = [prep.clean[f"{side}_{p}"].raw[:, 0] for p in (*parts, "ankle") if f"{side}_{p}" in prep.clean]
+        xs = [
+            prep.clean[f"{side}_{p}"].raw[:, 0]
+            for p in dict.fromkeys((*parts, "ankle"))
+            if f"{side}_{p}" in prep.clean
+        ]
         fore_aft[side] = nanmean_of(*xs) - prep.mid_hip[:, 0]
+        points[side] = [x - prep.mid_hip[:, 0] for x in xs]
         feet[side] = {p: prep.clean[f"{side}_{p}"].raw[:, :2] for p in parts}
     seen = prep.foot_seen or None
-    vdet = StrideContactDetector(leg_length=prep.leg_units).detect(prep.t, fore_aft, feet, seen)
+    vdet = StrideContactDetector(leg_length=prep.leg_units).detect(prep.t, fore_aft, feet, seen, points)
+    if vdet.landing_delay_from_ and notes is not None:
+        notes["landing_delay_ms"] = (
+            f"{1000 * vdet.landing_delay_s_:.1f} (from the {vdet.landing_delay_from_})"
+        )
     return vdet.contacts_, 0, vdet.clearance_
 
 
@@ -544,7 +555,7 @@ def _frontal_columns(
         names = list(series)
         stacked = fill_gaps(np.column_stack([series[k] for k in names]), t=t)
         if np.isfinite(stacked).all():
-            stacked = lowpass(stacked, prep.rate_hz, cut)
+            stacked = lowpass(stacked, prep.rate_hz, cut, t=t)
         return {k: stacked[:, j] for j, k in enumerate(names)}
 
     mid_hip = 0.5 * (lh + rh)
@@ -797,7 +808,7 @@ def analyze_with_traces(
     say("cleaning", 0.0)
     prep, warnings, notes = prepare(kp, settings)
     say("events", 0.4)
-    contacts, incomplete, clearance = detect_contacts(prep)
+    contacts, incomplete, clearance = detect_contacts(prep, notes)
     if not contacts:
         raise AnalysisError(
             "no complete stance found: the feet are never seen landing and leaving the ground "
@@ -915,7 +926,7 @@ def analyze_with_traces(
         stances=tuple(stances),
         summary=summary,
         findings=findings,
-        warnings=tuple(warnings),
+        warnings=tuple(dict.fromkeys(warnings)),  # each once, in the order they arose
         analysis=notes,
     )
     return result, traces_of(prep, clearance)

@@ -47,7 +47,7 @@ class Cleaner:
         else:
             filled_arr = fill_gaps(a, max_gap=max(1, round(self.max_gap_s * rate)), t=t)
             filled = ~observed & finite_rows(filled_arr[:, used])
-        smooth = lowpass(filled_arr, rate, self.cutoff_hz) if self.cutoff_hz else filled_arr
+        smooth = lowpass(filled_arr, rate, self.cutoff_hz, t=t) if self.cutoff_hz else filled_arr
         return CleanedPoint(filled_arr, smooth, observed, filled)
 
     def clean_all(
@@ -71,7 +71,7 @@ class Cleaner:
         if to_smooth:
             widths = [pre[n].raw.shape[1] for n in to_smooth]
             stacked = np.concatenate([pre[n].raw for n in to_smooth], axis=1)
-            smoothed = lowpass(stacked, rate, self.cutoff_hz)
+            smoothed = lowpass(stacked, rate, self.cutoff_hz, t=t)
             k = 0
             for n, w in zip(to_smooth, widths, strict=True):
                 out[n] = CleanedPoint(pre[n].raw, smoothed[:, k : k + w], pre[n].observed, pre[n].filled)

@@ -126,7 +126,7 @@ class ClearanceContactDetector:
             return self
         heights = np.column_stack(cols)
         if self.cutoff_hz:
-            heights = lowpass(heights, rate, self.cutoff_hz)  # one filter call for every foot point
+            heights = lowpass(heights, rate, self.cutoff_hz, t=t)  # one filter call for every foot point
         for side in feet:
             mine = heights[:, [k for k, o in enumerate(owners) if o == side]]
             if mine.shape[1] == 0:

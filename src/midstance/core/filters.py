@@ -14,6 +14,21 @@ def _butter(order: int, wn: float) -> tuple[np.ndarray, np.ndarray]:
     return b, a
 
 
+def parabola_vertex(t3: np.ndarray, y3: np.ndarray) -> float | None:
+    """Vertex time of the parabola through three (t, y) points, which may be unevenly spaced
+    (variable frame rate); None if it is not a minimum (negate y for a maximum)."""
+    t0, t1, t2 = (float(v) for v in t3)
+    y0, y1, y2 = (float(v) for v in y3)
+    if not (t0 < t1 < t2) or not np.isfinite([y0, y1, y2]).all():
+        return None
+    # divided differences: y = y0 + d1 (t − t0) + d2 (t − t0)(t − t1)
+    d1 = (y1 - y0) / (t1 - t0)
+    d2 = ((y2 - y1) / (t2 - t1) - d1) / (t2 - t0)
+    if d2 <= 0:
+        return None
+    return 0.5 * (t0 + t1) - d1 / (2 * d2)
+
+
 def finite_rows(a: np.ndarray) -> np.ndarray:
     """Per row, True where every column is finite. For the narrow (n, 2|3) arrays of point
     trajectories this is ~10× faster than ``np.isfinite(a).all(axis=1)`` (numpy reduces a short
@@ -67,11 +82,32 @@ def fill_gaps(x: np.ndarray, max_gap: int | None = None, t: np.ndarray | None = 
     return flat.reshape(a.shape)
 
 
-def lowpass(x: np.ndarray, rate_hz: float, cutoff_hz: float, order: int = 2) -> np.ndarray:
+#: sample intervals further than this from their median make a series unevenly sampled
+UNEVEN_SPREAD = 0.05
+
+
+def is_uneven(t: np.ndarray) -> bool:
+    """Whether the sample times are unevenly spaced (a variable frame rate, dropped frames)."""
+    if len(t) < 3:
+        return False
+    dt = np.diff(t)
+    med = float(np.median(dt))
+    return bool(med > 0 and np.max(np.abs(dt - med)) > UNEVEN_SPREAD * med)
+
+
+def lowpass(
+    x: np.ndarray, rate_hz: float, cutoff_hz: float, order: int = 2, t: np.ndarray | None = None
+) -> np.ndarray:
     """Zero-lag Butterworth low-pass (``order`` run forwards and backwards, so 2 × ``order`` overall).
 
     NaN runs are left as NaN: each finite stretch is filtered on its own (short stretches that cannot
-    be filtered stably are kept as they are)."""
+    be filtered stably are kept as they are). With the sample times ``t`` of an unevenly sampled
+    series (variable frame rate), it is filtered on an even grid at ``rate_hz`` (linear in between)
+    and read back at its own times."""
+    if t is not None and is_uneven(np.asarray(t, dtype=float)):
+        return _lowpass_uneven(
+            np.asarray(x, dtype=float), np.asarray(t, dtype=float), rate_hz, cutoff_hz, order
+        )
     a = np.asarray(x, dtype=float)
     if cutoff_hz is None or cutoff_hz <= 0 or cutoff_hz >= 0.5 * rate_hz * 0.99:
         return a.copy()
@@ -100,6 +136,29 @@ def lowpass(x: np.ndarray, rate_hz: float, cutoff_hz: float, order: int = 2) -> 
                 pad = min(full_pad, e - s - 1)
                 flat_out[s:e, j] = filtfilt(b, den, flat_in[s:e, j], padlen=pad)
     return out
+
+
+def _lowpass_uneven(a: np.ndarray, t: np.ndarray, rate_hz: float, cutoff_hz: float, order: int) -> np.ndarray:
+    n_grid = int(np.floor((t[-1] - t[0]) * rate_hz + 1e-9)) + 1
+    grid = t[0] + np.arange(n_grid) / rate_hz
+    flat = a.reshape(a.shape[0], -1)
+    on_grid = np.full((n_grid, flat.shape[1]), np.nan)
+    for j in range(flat.shape[1]):
+        ok = np.isfinite(flat[:, j])
+        if ok.sum() < 2:
+            continue
+        # a grid point counts where both samples around it are present (no bridging of gaps)
+        inside = np.interp(grid, t, ok.astype(float)) > 1 - 1e-9
+        on_grid[inside, j] = np.interp(grid[inside], t[ok], flat[ok, j])
+    smooth = lowpass(on_grid, rate_hz, cutoff_hz, order)
+    out = np.full_like(flat, np.nan)
+    for j in range(flat.shape[1]):
+        ok = np.isfinite(flat[:, j])
+        out[ok, j] = np.interp(t[ok], grid, smooth[:, j])
+        # np.interp carries NaN from a missing grid neighbour; keep the sample itself there
+        lost = ok & ~np.isfinite(out[:, j])
+        out[lost, j] = flat[lost, j]
+    return out.reshape(a.shape)
 
 
 def despike(x: np.ndarray, n_sigma: float = 6.0) -> np.ndarray:

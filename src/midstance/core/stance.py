@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from midstance.core.filters import interp_at
+from midstance.core.filters import interp_at, parabola_vertex
 
 #: Altman & Davis (2012), Gait Posture 35:298–300: foot strike angle (foot at IC relative to
 #: standing/flat) > 8.0° rearfoot, < −1.6° forefoot, in between midfoot.
@@ -20,18 +20,6 @@ class Midstance:
     t_s: float
     sd_s: float
     method: str
-
-
-def _parabola_vertex(t3: np.ndarray, y3: np.ndarray) -> float | None:
-    """Vertex time of the parabola through three (t, y) points (None if not a minimum)."""
-    t0, t1, t2 = (float(v) for v in t3)
-    y0, y1, y2 = (float(v) for v in y3)
-    # divided differences: y = y0 + d1 (t − t0) + d2 (t − t0)(t − t1)
-    d1 = (y1 - y0) / (t1 - t0)
-    d2 = ((y2 - y1) / (t2 - t1) - d1) / (t2 - t0)
-    if d2 <= 0:
-        return None
-    return 0.5 * (t0 + t1) - d1 / (2 * d2)
 
 
 def find_midstance(
@@ -54,7 +42,7 @@ def find_midstance(
     dt = float(t[min(k + 1, len(t) - 1)] - t[max(k - 1, 0)]) / 2
     tm, sd, how = float(t[k]), dt / math.sqrt(12), "lowest sample"
     if 0 < k < len(t) - 1 and np.isfinite(hip_y[k - 1 : k + 2]).all():
-        v = _parabola_vertex(t[k - 1 : k + 2], hip_y[k - 1 : k + 2])
+        v = parabola_vertex(t[k - 1 : k + 2], hip_y[k - 1 : k + 2])
         if v is not None:
             tm = float(np.clip(v, t[k - 1], t[k + 1]))
             how = "lowest sample + 3-point parabola"

@@ -9,16 +9,20 @@ features anchor each stride instead:
   toe-off), on a treadmill and overground alike. This oscillation is large (≈ 0.7 leg lengths) and
   survives noise: its forward extremes count the strides of each foot, one per stride.
 * **Initial contact: the forward turn plus the landing delay.** After its forward extreme the foot
-  is pulled back (swing-leg retraction) and lands a few hundredths of a second later, the longer
-  the faster the run. On the force-plate trials in ``shared/data`` (RBDS, Fukuchi et al. 2017) the
-  foot (mean of heel, toe and ankle markers) lands a median 28 ms after its forward turn at a stance
-  speed of 2.5 leg lengths/s and 57 ms after it at 4.7 leg lengths/s (interquartile ranges
-  ±3–6 ms); IC is the turn plus that delay, interpolated in the stance speed the clip itself shows
-  (``landing_delay_s``; the median over the clip's strides: the ground's speed is one). The
-  forward turn is a peak of a large signal, read to a fraction of a frame; the foot's height is not
-  used for the timing, because a pose model places a landing heel, blurred and often hidden (the
-  far foot), anywhere within a few centimetres of the ground: its height only confirms that the
-  foot comes down in that stride.
+  is pulled back (swing-leg retraction) and lands a few hundredths of a second later. The turn is a
+  peak of a large signal, read to a fraction of a frame on each foot point (their median). The delay
+  is one per clip, measured on the clip itself: the median, over the strides of the better-seen
+  foot, of the time from the turn until the foot's lowest point comes within ``touch_level`` (1.5 %
+  of leg length) of where it rests in mid-stance. A pose model places a landing heel, blurred and
+  often hidden, anywhere within a few centimetres of the ground, which scatters a contact read from
+  the height of its own stride by ±2 frames; the median over a clip's strides is steady, and the
+  turn then places each stride's contact. With fewer than ``min_touch_strides`` such strides (short
+  clips, a foot hardly seen) the delay comes from the stance speed instead, as measured on the
+  force-plate trials in ``shared/data`` (RBDS, Fukuchi et al. 2017: the foot lands a median 28 ms
+  after its forward turn at 2.5 leg lengths/s and 57 ms after it at 4.7 leg lengths/s, interquartile
+  ranges ±3–6 ms; ``landing_delay_s``). The delay differs between runners: on the real clip in
+  ``shared/data`` the heel reaches the belt 54 ms after the turn at 2.4 leg lengths/s, where the
+  speed rule says 26 ms (docs/accuracy.md).
 * **Toe-off**: the last instant before the backward extreme where the toe is still on the ground
   line (its height above the stride's own ground level, interpolated between frames).
 
@@ -35,7 +39,7 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from midstance.core.events import Contact, Side
-from midstance.core.filters import crossings, fill_gaps, finite_rows, lowpass
+from midstance.core.filters import crossings, fill_gaps, finite_rows, lowpass, parabola_vertex
 
 
 def glitch_frames(rel_x: np.ndarray, t: np.ndarray, leg: float, cutoff_hz: float = 5.0) -> np.ndarray:
@@ -49,7 +53,7 @@ def glitch_frames(rel_x: np.ndarray, t: np.ndarray, leg: float, cutoff_hz: float
         filled = fill_gaps(np.where(bad, np.nan, x), t=t)
         if not np.isfinite(filled).any():
             return bad
-        smooth = lowpass(np.nan_to_num(filled, nan=float(np.nanmedian(filled))), rate, cutoff_hz)
+        smooth = lowpass(np.nan_to_num(filled, nan=float(np.nanmedian(filled))), rate, cutoff_hz, t=t)
         resid = np.abs(x - smooth)
         ok = np.isfinite(resid) & ~bad
         if ok.sum() < 10:
@@ -68,13 +72,18 @@ class StrideContactDetector:
 
     ``ic_level``/``to_level`` are heights above the ground line, as fractions of leg length (the
     foot must come down to ``ic_level`` in the stride; the toe leaves at ``to_level``);
-    ``landing_delay`` is the time from the foot's forward turn to IC at two stance speeds, as
-    ((leg lengths/s, s), (leg lengths/s, s)), interpolated linearly in between and beyond (never
-    below 0 or above ``max_landing_delay_s``)."""
+    ``touch_level`` (fraction of leg length, None to skip) is how close to its mid-stance level the
+    foot's lowest point must come for the clip's own landing delay (used when at least
+    ``min_touch_strides`` strides of a foot show it); ``landing_delay`` is the fallback, the time
+    from the foot's forward turn to IC at two stance speeds, as ((leg lengths/s, s), (leg lengths/s,
+    s)), interpolated linearly in between and beyond. Either is kept between 0 and
+    ``max_landing_delay_s``."""
 
     leg_length: float
     ic_level: float = 0.015
     to_level: float = 0.04
+    touch_level: float | None = 0.015
+    min_touch_strides: int = 4
     landing_delay: tuple[tuple[float, float], tuple[float, float]] = ((2.54, 0.0283), (4.67, 0.0575))
     max_landing_delay_s: float = 0.08
     swing_cutoff_hz: float = 4.0
@@ -85,6 +94,9 @@ class StrideContactDetector:
     rejected_: list[tuple[str, float, str]] = field(default_factory=list)
     stride_s_: float = float("nan")
     clearance_: dict[str, np.ndarray] = field(default_factory=dict)
+    #: the landing delay used (s) and where it came from: "clip" (touch-downs) or "stance speed"
+    landing_delay_s_: float = float("nan")
+    landing_delay_from_: str = ""
 
     def detect(
         self,
@@ -92,46 +104,66 @@ class StrideContactDetector:
         fore_aft: dict[Side, np.ndarray],
         feet: dict[Side, dict[str, np.ndarray]],
         seen: dict[Side, np.ndarray] | None = None,
+        points: dict[Side, list[np.ndarray]] | None = None,
     ) -> StrideContactDetector:
         """``fore_aft``: foot minus hip along the running direction; ``feet``: per side the foot's
         points (``heel``, ``toe``, or ``ankle`` alone) as (n, 2) arrays, X forward, Y up; ``seen``: per
         side, the samples where the foot was actually seen (default: where ``fore_aft`` is finite) — a
-        contact counts only while its foot is in view."""
+        contact counts only while its foot is in view; ``points``: per side, each foot point's own fore–aft
+        position relative to the hip (default: ``fore_aft`` alone) — the turns are read on each."""
         rate = 1.0 / float(np.median(np.diff(t)))
         swings = {}
         for side, fa in fore_aft.items():
             f = fill_gaps(fa, t=t)
             if np.isfinite(f).sum() < 10:
                 continue
-            swings[side] = lowpass(np.nan_to_num(f, nan=float(np.nanmedian(f))), rate, self.swing_cutoff_hz)
+            swings[side] = lowpass(
+                np.nan_to_num(f, nan=float(np.nanmedian(f))), rate, self.swing_cutoff_hz, t=t
+            )
         self.stride_s_ = _stride_period(swings, t)
         self.contacts_ = []
         self.rejected_ = []
         self._turns: list[tuple[int, float, float]] = []
+        self._touch: dict[str, list[float]] = {}
         slope = _ground_slope(swings, feet)
         for side, sw in swings.items():
             heights = {name: _height_above_stance_ground(p, sw, slope) for name, p in feet[side].items()}
             for name, h in heights.items():
                 h = fill_gaps(h, t=t)
-                heights[name] = lowpass(h, rate, self.height_cutoff_hz) if self.height_cutoff_hz else h
+                heights[name] = lowpass(h, rate, self.height_cutoff_hz, t=t) if self.height_cutoff_hz else h
             hs = list(heights.values())
             lo = np.nanmin(np.stack(hs), axis=0) if len(hs) > 1 else hs[0]
             tt = heights.get("toe", lo)
             self.clearance_[side] = lo
             raw = fill_gaps(fore_aft[side], t=t)
             vis = seen[side] if seen is not None and side in seen else np.isfinite(fore_aft[side])
-            self._side(side, t, sw, raw, lo, tt, np.asarray(vis, dtype=bool))
-        # the ground's speed under the runner is one for the whole clip (per-stride readings differ
-        # mostly by noise): every landing delay from the median of the strides' speeds
+            pts = [fill_gaps(x, t=t) for x in points[side]] if points and points.get(side) else [raw]
+            self._side(side, t, sw, raw, pts, lo, tt, np.asarray(vis, dtype=bool))
+        # one landing delay for the clip: the runner lands alike on every stride (per-stride readings
+        # differ mostly by noise)
         speeds = [v for _, _, v in self._turns if np.isfinite(v)]
         if speeds:
-            delay = self.landing_delay_s(float(np.median(speeds)) / self.leg_length)
+            delay = self._clip_landing_delay(float(np.median(speeds)) / self.leg_length)
             for k, t_fwd, _ in self._turns:
                 c = self.contacts_[k]
                 if c.to_s - (t_fwd + delay) >= self.min_contact_s:
                     self.contacts_[k] = Contact(c.side, t_fwd + delay, c.to_s)
         self.contacts_.sort(key=lambda c: c.ic_s)
         return self
+
+    def _clip_landing_delay(self, speed_legs: float) -> float:
+        """The clip's own delay from its touch-downs when enough strides show them, else the stance
+        speed's. Of two feet, the earlier median: a foot hidden or blurred at landing looks down
+        later than it is, seldom earlier."""
+        medians = [float(np.median(v)) for v in self._touch.values() if len(v) >= self.min_touch_strides]
+        if medians:
+            self.landing_delay_from_ = "clip"
+            delay = min(medians)
+        else:
+            self.landing_delay_from_ = "stance speed"
+            delay = self.landing_delay_s(speed_legs)
+        self.landing_delay_s_ = float(np.clip(delay, 0.0, self.max_landing_delay_s))
+        return self.landing_delay_s_
 
     def landing_delay_s(self, speed_legs: float) -> float:
         """Time from the foot's forward turn to IC at a stance speed (leg lengths per second)."""
@@ -145,6 +177,7 @@ class StrideContactDetector:
         t: np.ndarray,
         sw: np.ndarray,
         raw: np.ndarray,
+        pts: list[np.ndarray],
         lo: np.ndarray,
         toe: np.ndarray,
         seen: np.ndarray,
@@ -182,8 +215,8 @@ class StrideContactDetector:
             if np.isfinite(period) and t[q] - t[p] > 0.9 * period:
                 self.rejected_.append((side, float(t[p]), "no backward extreme within the stride"))
                 continue
-            t_fwd = _extreme_time(t, raw, p, +1)
-            t_back = _extreme_time(t, raw, q, -1)
+            t_fwd = _turn_time(t, pts, p, +1)
+            t_back = _turn_time(t, pts, q, -1)
             # the ground line drifts when the runner moves on the belt or the camera sees the feet
             # at another depth: each stride's own ground level is where its foot rests mid-stance
             i0, i1 = int(np.searchsorted(t, t_fwd)), int(np.searchsorted(t, t_back)) + 1
@@ -204,8 +237,14 @@ class StrideContactDetector:
                 self.rejected_.append((side, float(t[p]), "foot never comes down to the ground line"))
                 continue
             speed = _stance_speed(t, raw, t_fwd, t_back)
+            if p > 0 and self.touch_level is not None:
+                # touch-down: the foot's lowest point back near its mid-stance level
+                touch = crossings(lo, t, self.touch_level * self.leg_length, "down")
+                touch = touch[(touch > t_fwd) & (touch < t_back)]
+                if touch.size:
+                    self._touch.setdefault(side, []).append(float(touch[0]) - t_fwd)
             if p > 0 and np.isfinite(speed):
-                # landing: the forward turn plus the retraction the stance speed goes with
+                # landing: the forward turn plus a delay (the clip's, set once all strides are read)
                 ic = t_fwd + self.landing_delay_s(speed / self.leg_length)
             elif downs.size:
                 ic = float(downs[0])  # the clip starts in late swing: no forward turn to count from
@@ -250,18 +289,28 @@ def _stance_speed(t: np.ndarray, x: np.ndarray, t_fwd: float, t_back: float) -> 
 
 
 def _extreme_time(t: np.ndarray, raw: np.ndarray, k: int, sign: int, reach: int = 3) -> float:
-    """Sub-frame time of the raw signal's extreme (max for sign +1, min for −1) near sample ``k``."""
+    """Sub-frame time of the raw signal's extreme (max for sign +1, min for −1) near sample ``k``:
+    the extreme sample within ``reach`` and the parabola through it and its neighbours at their own
+    times (a variable frame rate spaces them unevenly), kept within half a sample; NaN when the
+    signal is missing there."""
     lo, hi = max(1, k - reach), min(len(t) - 2, k + reach)
     seg = sign * raw[lo : hi + 1]
     if not np.isfinite(seg).any():
-        return float(t[k])
+        return float("nan")
     m = lo + int(np.nanargmax(seg))
-    y0, y1, y2 = sign * raw[m - 1], sign * raw[m], sign * raw[m + 1]
-    den = y0 - 2 * y1 + y2
-    if not np.isfinite(den) or den >= 0:
+    v = parabola_vertex(t[m - 1 : m + 2], -sign * raw[m - 1 : m + 2])
+    if v is None:
         return float(t[m])
-    frac = float(np.clip(0.5 * (y0 - y2) / den, -0.5, 0.5))
-    return float(t[m] + frac * (t[m + 1] - t[m - 1]) / 2)
+    return float(np.clip(v, 0.5 * (t[m - 1] + t[m]), 0.5 * (t[m] + t[m + 1])))
+
+
+def _turn_time(t: np.ndarray, signals: list[np.ndarray], k: int, sign: int) -> float:
+    """The foot's turn near sample ``k``: the median of its points' own turns (heel, toe, ankle turn
+    together on the force-plate trials, within a millisecond; a pose model's glitch in one point
+    then moves the turn no more than the others allow)."""
+    times = [_extreme_time(t, x, k, sign) for x in signals]
+    times = [v for v in times if np.isfinite(v)]
+    return float(np.median(times)) if times else float(t[k])
 
 
 def _stance_mask(sw: np.ndarray) -> np.ndarray:
@@ -365,7 +414,7 @@ class HeightContactDetector:
                 if np.isfinite(f).sum() < 10:
                     continue
                 f = np.nan_to_num(f, nan=float(np.nanmedian(f)))
-                hs.append(lowpass(f, rate, self.cutoff_hz) if self.cutoff_hz else f)
+                hs.append(lowpass(f, rate, self.cutoff_hz, t=t) if self.cutoff_hz else f)
             if not hs:
                 continue
             lows[side] = np.min(np.stack(hs), axis=0)

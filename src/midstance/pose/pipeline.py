@@ -245,6 +245,20 @@ def _video_warnings(info: VideoInfo, run: PoseRun) -> list[Warning_]:
                     "pass --capture-fps (e.g. 240) or export the clip at normal speed",
                 )
             )
+    times = np.asarray(info.frame_times_s, dtype=float) / (info.slow_motion_factor or 1.0)
+    if times.size > 2:
+        dt = np.diff(times)
+        gaps = dt > 1.5 * float(np.median(dt))
+        if gaps.mean() > 0.01:
+            out.append(
+                (
+                    "dropped_frames",
+                    f"the phone skipped frames: {int(gaps.sum())} gaps of up to {1000 * dt.max():.0f} ms "
+                    f"(frames usually {1000 * float(np.median(dt)):.0f} ms apart); times come from the "
+                    "file, but contacts during a gap are less precise — film in good light, where "
+                    "phones keep a steady frame rate",
+                )
+            )
     if info.truncated or run.bad_packets or run.read_error:
         out.append(
             (
