@@ -2,19 +2,19 @@
 
 The clip's careful human labels are held out, so we read the contacts ourselves, several ways:
 
-* **Blind frame-by-frame readings** of all 33 contacts by two annotators who saw neither the
-  analysis nor its code, with the project's definition (the first frame where the foot touches):
-  ``BLIND_A`` (first frame where the heel sits on its shadow, no lit belt between; checked against the
-  belt carrying the shoe the frame after) and ``BLIND_B`` (first frame where the shoe's lowest pixel
-  reaches the level it rests at in mid-stance, within ~5 px). They differ by a frame on most near-foot
-  contacts: B's "rests at its level" comes after A's "touches". A frame that first shows the foot down
-  comes on average half a frame after the instant it touched, which the analysis reports.
+* **Blind frame-by-frame readings** of all 33 contacts by three annotators who saw neither the
+  analysis nor its code, each asked for the first frame in which the foot touches the belt:
+  ``BLIND_A`` (first frame where the heel sits on its shadow, no lit belt between, by eye),
+  ``BLIND_B`` (first frame where the shoe's lowest pixel reaches the level it rests at in
+  mid-stance, within ~5 px) and ``BLIND_C`` (the sole within ~7 px of the level it keeps in the next
+  frames). B and C come about a frame after A on most contacts; the analysis reports the instant
+  of contact, which a frame that shows it comes up to a frame after.
 
 * **Near (left) foot, from the pixels**: on a treadmill a foot that is on the ground is carried
   backwards by the belt. The heel patch is followed from frame to frame by normalised
   cross-correlation on the grey image (the pose model only says where to start looking), and
-  the contact is read where its backward displacement crosses half the belt's (the frames just
-  before, the heel already skims the belt while still moving forwards: not yet loaded).
+  read where its backward displacement crosses half the belt's. A retracting foot already moves
+  back before it lands, so this reading comes before contact (by ~0.8 frames here).
 * **Far (right) foot, by eye**: the far foot is hidden behind the console and the near leg too
   often for tracking; its contacts are read frame by frame, two ways: ``FAR_READING``, the first
   frame where the heel looks down on the belt (averaged with an earlier kymograph reading where

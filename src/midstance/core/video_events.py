@@ -21,8 +21,8 @@ features anchor each stride instead:
   force-plate trials in ``shared/data`` (RBDS, Fukuchi et al. 2017: the foot lands a median 28 ms
   after its forward turn at 2.5 leg lengths/s and 57 ms after it at 4.7 leg lengths/s, interquartile
   ranges ±3–6 ms; ``landing_delay_s``). The delay differs between runners: on the real clip in
-  ``shared/data`` the heel reaches the belt 54 ms after the turn at 2.4 leg lengths/s, where the
-  speed rule says 26 ms (docs/accuracy.md).
+  ``shared/data`` the foot is back at its resting level 54 ms after the turn at 2.4 leg lengths/s,
+  where the speed rule says 26 ms (docs/accuracy.md).
 * **Toe-off**: the last instant before the backward extreme where the toe is still on the ground
   line (its height above the stride's own ground level, interpolated between frames).
 
