@@ -13,7 +13,9 @@ features anchor each stride instead:
   peak of a large signal, read to a fraction of a frame on each foot point (their median). The delay
   is one per clip, measured on the clip itself: the median, over the strides of the better-seen
   foot, of the time from the turn until the foot's lowest point comes within ``touch_level`` (1.5 %
-  of leg length) of where it rests in mid-stance. A pose model places a landing heel, blurred and
+  of leg length) of where it rests in mid-stance. Strides where the foot already skims the ground
+  at its turn do not count: it still moves forwards there, so it is not loaded yet, and its height
+  cannot tell when it will be. A pose model places a landing heel, blurred and
   often hidden, anywhere within a few centimetres of the ground, which scatters a contact read from
   the height of its own stride by ±2 frames; the median over a clip's strides is steady, and the
   turn then places each stride's contact. With fewer than ``min_touch_strides`` such strides (short
